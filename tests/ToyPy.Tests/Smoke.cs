@@ -1,0 +1,1 @@
+namespace ToyPy.Tests; public class Smoke { [Xunit.Fact] public void Ok() {} }
