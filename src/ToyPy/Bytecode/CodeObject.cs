@@ -1,0 +1,86 @@
+using ToyPy.Objects;
+
+namespace ToyPy.Bytecode;
+
+/// <summary>One row of the exception table (CPython 3.11, Objects/exception_handling_notes.txt):
+/// an exception raised by an instruction in [Start, End) pops the value stack down to
+/// Depth, pushes the instruction index (if PushLasti) and the exception, and jumps to Target.
+/// Indexes are instruction indexes.</summary>
+public readonly record struct ExceptionTableEntry(int Start, int End, int Target, int Depth, bool PushLasti);
+
+/// <summary>Code flags, CPython's CO_* values (Include/cpython/code.h).</summary>
+[Flags]
+public enum CodeFlags
+{
+    None = 0, Optimized = 0x1, NewLocals = 0x2, VarArgs = 0x4, VarKeywords = 0x8,
+    Nested = 0x10, Generator = 0x20, NoFree = 0x40, Coroutine = 0x80, IterableCoroutine = 0x100,
+    AsyncGenerator = 0x200,
+}
+
+/// <summary>Kinds of a localsplus slot (3.11's CO_FAST_*): a slot may be both LOCAL and CELL (an argument captured by a closure).</summary>
+[Flags]
+public enum LocalKind : byte { Local = 0x20, Cell = 0x40, Free = 0x80 }
+
+/// <summary>
+/// A compiled function body, module or class body (Objects/codeobject.c).
+/// Localsplus layout (3.11): the variables of co_varnames (arguments first, in
+/// order: positional, keyword-only, *args, **kwargs), then cell variables that
+/// are not arguments, then free variables. A frame's slot array is localsplus
+/// followed by the value stack (StackSize slots).
+/// </summary>
+public sealed class CodeObject : PyObject
+{
+    public required string Name { get; init; }
+    public required string QualName { get; init; }
+    public required string Filename { get; init; }
+    public int FirstLineNo { get; init; }
+    public int ArgCount { get; init; }
+    public int PosOnlyArgCount { get; init; }
+    public int KwOnlyArgCount { get; init; }
+    public CodeFlags Flags { get; init; }
+    public int StackSize { get; init; }
+
+    /// <summary>One int per instruction: (int)OpCode | (arg &lt;&lt; 8).</summary>
+    public required int[] Instructions { get; init; }
+    /// <summary>Source line of each instruction (parallel to Instructions), -1 for none.</summary>
+    public required int[] Lines { get; init; }
+    /// <summary>co_consts: owned references (the code object holds one reference to each).</summary>
+    public required PyObject[] Consts { get; init; }
+    /// <summary>co_names: attribute, global and imported names, interned.</summary>
+    public required PyStr[] Names { get; init; }
+    /// <summary>Names of every localsplus slot.</summary>
+    public required string[] LocalsPlusNames { get; init; }
+    public required LocalKind[] LocalsPlusKinds { get; init; }
+    public ExceptionTableEntry[] ExceptionTable { get; init; } = Array.Empty<ExceptionTableEntry>();
+
+    public CodeObject() : base(PyTypes.Code) { }
+
+    public int NLocalsPlus => LocalsPlusNames.Length;
+    /// <summary>Number of free variables (the last NFree slots of localsplus).</summary>
+    public int NFree
+    {
+        get { int n = 0; foreach (var k in LocalsPlusKinds) if ((k & LocalKind.Free) != 0) n++; return n; }
+    }
+
+    public static OpCode OpOf(int instruction) => (OpCode)(instruction & 0xFF);
+    public static int ArgOf(int instruction) => instruction >>> 8;
+    public static int Encode(OpCode op, int arg) => (int)op | (arg << 8);
+
+    /// <summary>Per-instruction inline caches for specialised instructions (VM-private).</summary>
+    internal object?[]? InlineCache;
+
+    public override PyStr Repr() =>
+        PyStr.FromString($"<code object {Name} at 0x{Runtime.Heap.Address(this):x}, file \"{Filename}\", line {FirstLineNo}>");
+
+    public override void Traverse(Action<PyObject> visit)
+    {
+        foreach (var c in Consts) visit(c);
+        foreach (var n in Names) visit(n);
+    }
+
+    protected internal override void ClearReferences()
+    {
+        for (int i = 0; i < Consts.Length; i++) { var c = Consts[i]; Consts[i] = PyNone.Instance; if (!ReferenceEquals(c, PyNone.Instance)) { PyNone.Instance.Incref(); c.Decref(); } }
+        for (int i = 0; i < Names.Length; i++) { Names[i].Decref(); }
+    }
+}

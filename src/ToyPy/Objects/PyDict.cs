@@ -1,0 +1,472 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using ToyPy.Bytecode;
+using ToyPy.Runtime;
+
+namespace ToyPy.Objects;
+
+/// <summary>
+/// dict (Objects/dictobject.c): CPython's compact, insertion-ordered layout —
+/// a sparse index table of positions into a dense array of entries. Keys are
+/// compared by identity first, then hash, then Python equality. Version
+/// increases on every change so the VM can cache global lookups.
+/// </summary>
+public sealed partial class PyDict : PyObject
+{
+    private struct Entry
+    {
+        public long Hash;
+        public PyObject? Key;   // null: deleted entry
+        public PyObject? Value;
+    }
+
+    private int[] _indices;   // -1 empty, -2 dummy, else entry position
+    private Entry[] _entries;
+    private int _used;        // live entries
+    private int _next;        // entries written (live + deleted)
+    /// <summary>Bumped on every insertion, deletion and value change.</summary>
+    public int Version;
+
+    private const int Empty = -1, Dummy = -2;
+
+    public PyDict() : base(PyTypes.Dict)
+    {
+        _indices = new[] { Empty, Empty, Empty, Empty, Empty, Empty, Empty, Empty };
+        _entries = new Entry[5];
+    }
+
+    public int Count => _used;
+
+    // ------------------------------------------------------------------ core table
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool KeysEqual(PyObject a, long ha, PyObject b, long hb)
+    {
+        if (ReferenceEquals(a, b)) return true;
+        if (ha != hb) return false;
+        if (a is PyStr sa && b is PyStr sb) return string.Equals(sa.Value, sb.Value);
+        return Ops.Equal(a, b);
+    }
+
+    /// <summary>Position of key in the entries, or -1; slot gets the index-table slot to insert at.</summary>
+    private int Find(PyObject key, long hash, out int insertSlot)
+    {
+        int mask = _indices.Length - 1;
+        ulong perturb = (ulong)hash;
+        int i = (int)(hash & mask);
+        insertSlot = -1;
+        while (true)
+        {
+            int ix = _indices[i];
+            if (ix == Empty)
+            {
+                if (insertSlot < 0) insertSlot = i;
+                return -1;
+            }
+            if (ix == Dummy)
+            {
+                if (insertSlot < 0) insertSlot = i;
+            }
+            else
+            {
+                ref var e = ref _entries[ix];
+                if (KeysEqual(e.Key!, e.Hash, key, hash)) return ix;
+            }
+            perturb >>= 5;
+            i = (int)((ulong)(i * 5 + 1) + perturb) & mask;
+        }
+    }
+
+    private int FindStr(string key, long hash)
+    {
+        int mask = _indices.Length - 1;
+        ulong perturb = (ulong)hash;
+        int i = (int)(hash & mask);
+        while (true)
+        {
+            int ix = _indices[i];
+            if (ix == Empty) return -1;
+            if (ix >= 0)
+            {
+                ref var e = ref _entries[ix];
+                if (e.Hash == hash && e.Key is PyStr s && string.Equals(s.Value, key)) return ix;
+            }
+            perturb >>= 5;
+            i = (int)((ulong)(i * 5 + 1) + perturb) & mask;
+        }
+    }
+
+    private void Resize(int minUsed)
+    {
+        int size = 8;
+        while (size * 2 < minUsed * 3) size <<= 1;
+        var old = _entries;
+        int oldNext = _next;
+        _indices = new int[size];
+        Array.Fill(_indices, Empty);
+        _entries = new Entry[Math.Max(5, size * 2 / 3 + 1)];
+        _next = 0;
+        int mask = size - 1;
+        for (int k = 0; k < oldNext; k++)
+        {
+            if (old[k].Key is null) continue;
+            _entries[_next] = old[k];
+            ulong perturb = (ulong)old[k].Hash;
+            int i = (int)(old[k].Hash & mask);
+            while (_indices[i] != Empty)
+            {
+                perturb >>= 5;
+                i = (int)((ulong)(i * 5 + 1) + perturb) & mask;
+            }
+            _indices[i] = _next++;
+        }
+    }
+
+    /// <summary>d[key] (borrowed) or null.</summary>
+    public PyObject? GetItemOrNull(PyObject key)
+    {
+        long h = Ops.Hash(key);
+        int ix = Find(key, h, out _);
+        return ix < 0 ? null : _entries[ix].Value;
+    }
+
+    /// <summary>d[key] for a str key given as a .NET string (borrowed) or null.</summary>
+    public PyObject? GetItemString(string key)
+    {
+        long h = key.GetHashCode();
+        if (h == -1) h = -2;
+        int ix = FindStr(key, h);
+        return ix < 0 ? null : _entries[ix].Value;
+    }
+
+    /// <summary>Lookup by an interned/any str key (borrowed) or null; the fast path for names.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public PyObject? GetItemStr(PyStr key)
+    {
+        int ix = FindStr(key.Value, key.Hash());
+        return ix < 0 ? null : _entries[ix].Value;
+    }
+
+    /// <summary>d[key] = value; both borrowed (the dict takes its own references).</summary>
+    public override void SetItem(PyObject key, PyObject value)
+    {
+        long h = Ops.Hash(key);
+        int ix = Find(key, h, out int slot);
+        value.Incref();
+        Version++;
+        if (ix >= 0)
+        {
+            var old = _entries[ix].Value!;
+            _entries[ix].Value = value;
+            old.Decref();
+            return;
+        }
+        key.Incref();
+        if (_next == _entries.Length)
+        {
+            Resize(_used + 1);
+            Find(key, h, out slot);
+        }
+        _entries[_next] = new Entry { Hash = h, Key = key, Value = value };
+        _indices[slot] = _next++;
+        _used++;
+        if (_next == _entries.Length && _used * 3 >= _indices.Length * 2) { }
+    }
+
+    public void SetItemString(string key, PyObject value)
+    {
+        var k = PyStr.Intern(key);
+        SetItem(k, value);
+        k.Decref();
+    }
+
+    /// <summary>Remove key; returns the removed value (ownership passes to the caller) or null if absent.</summary>
+    public PyObject? Pop(PyObject key)
+    {
+        long h = Ops.Hash(key);
+        int ix = Find(key, h, out _);
+        if (ix < 0) return null;
+        return RemoveAt(ix, h);
+    }
+
+    private PyObject RemoveAt(int ix, long h)
+    {
+        int mask = _indices.Length - 1;
+        ulong perturb = (ulong)h;
+        int i = (int)(h & mask);
+        while (_indices[i] != ix)
+        {
+            perturb >>= 5;
+            i = (int)((ulong)(i * 5 + 1) + perturb) & mask;
+        }
+        _indices[i] = Dummy;
+        var key = _entries[ix].Key!;
+        var value = _entries[ix].Value!;
+        _entries[ix].Key = null;
+        _entries[ix].Value = null;
+        _used--;
+        Version++;
+        key.Decref();
+        return value;
+    }
+
+    public bool DelItemString(string key)
+    {
+        var k = PyStr.Intern(key);
+        var v = Pop(k);
+        k.Decref();
+        if (v is null) return false;
+        v.Decref();
+        return true;
+    }
+
+    public bool ContainsKey(PyObject key) => Find(key, Ops.Hash(key), out _) >= 0;
+
+    public void Clear()
+    {
+        var old = _entries; int n = _next;
+        _indices = new[] { Empty, Empty, Empty, Empty, Empty, Empty, Empty, Empty };
+        _entries = new Entry[5];
+        _used = 0; _next = 0; Version++;
+        for (int k = 0; k < n; k++)
+        {
+            old[k].Key?.Decref();
+            old[k].Value?.Decref();
+        }
+    }
+
+    /// <summary>Iterate live entries by position: returns false at the end. Borrowed key and value.</summary>
+    public bool Next(ref int pos, out PyObject key, out PyObject value)
+    {
+        while (pos < _next)
+        {
+            ref var e = ref _entries[pos++];
+            if (e.Key is not null) { key = e.Key; value = e.Value!; return true; }
+        }
+        key = null!; value = null!;
+        return false;
+    }
+
+    /// <summary>Snapshot of (key, value) pairs, borrowed.</summary>
+    public List<(PyObject Key, PyObject Value)> Items()
+    {
+        var list = new List<(PyObject, PyObject)>(_used);
+        int pos = 0;
+        while (Next(ref pos, out var k, out var v)) list.Add((k, v));
+        return list;
+    }
+
+    /// <summary>The entry position after the last live one, for iterators that detect size changes.</summary>
+    internal int EntryCount => _next;
+
+    /// <summary>d.update(other) for a dict or an iterable of pairs / a mapping with keys().</summary>
+    public void Update(PyObject other, bool errorOnDuplicate = false)
+    {
+        if (other is PyDict d)
+        {
+            foreach (var (k, v) in d.Items())
+            {
+                if (errorOnDuplicate && ContainsKey(k))
+                    throw Exc.TypeError($"got multiple values for keyword argument '{Ops.StrString(k)}'");
+                SetItem(k, v);
+            }
+            return;
+        }
+        var keysFn = other.GetAttr(PyStr.Intern("keys"));
+        if (keysFn is not null)
+        {
+            using var keysRef = new TempRef(keysFn);
+            using var keys = new TempRef(Ops.Call(keysFn, ReadOnlySpan<PyObject>.Empty, null));
+            var it = Ops.GetIter(keys.Value);
+            try
+            {
+                while (Ops.Next(it) is { } k)
+                {
+                    using var kr = new TempRef(k);
+                    if (errorOnDuplicate && ContainsKey(k))
+                        throw Exc.TypeError($"got multiple values for keyword argument '{Ops.StrString(k)}'");
+                    using var v = new TempRef(Ops.GetItem(other, k));
+                    SetItem(k, v.Value);
+                }
+            }
+            finally { it.Decref(); }
+            return;
+        }
+        var iter = Ops.GetIter(other);
+        try
+        {
+            int n = 0;
+            while (Ops.Next(iter) is { } pair)
+            {
+                using var pr = new TempRef(pair);
+                using var seq = new TempRef(Ops.ToTuple(pair));
+                var t = (PyTuple)seq.Value;
+                if (t.Count != 2)
+                    throw Exc.ValueError($"dictionary update sequence element #{n} has length {t.Count}; 2 is required");
+                SetItem(t[0], t[1]);
+                n++;
+            }
+        }
+        finally { iter.Decref(); }
+    }
+
+    // ------------------------------------------------------------------ protocols
+
+    protected internal override void ClearReferences() => Clear();
+
+    public override void Traverse(Action<PyObject> visit)
+    {
+        for (int k = 0; k < _next; k++)
+        {
+            if (_entries[k].Key is null) continue;
+            visit(_entries[k].Key!);
+            visit(_entries[k].Value!);
+        }
+    }
+
+    public override PyStr Repr()
+    {
+        if (_used == 0) return PyStr.FromString("{}");
+        if (!ReprGuard.Enter(this)) return PyStr.FromString("{...}");
+        try
+        {
+            var sb = new StringBuilder("{");
+            bool first = true;
+            foreach (var (k, v) in Items())
+            {
+                if (!first) sb.Append(", ");
+                first = false;
+                sb.Append(Ops.ReprString(k)).Append(": ").Append(Ops.ReprString(v));
+            }
+            sb.Append('}');
+            return PyStr.FromString(sb.ToString());
+        }
+        finally { ReprGuard.Exit(this); }
+    }
+
+    public override bool IsTrue() => _used != 0;
+    public override long Length() => _used;
+    public override long Hash() => throw Exc.TypeError("unhashable type: 'dict'");
+    public override bool Contains(PyObject item) => ContainsKey(item);
+
+    public override PyObject GetItem(PyObject key)
+    {
+        var v = GetItemOrNull(key);
+        if (v is not null) return v.NewRef();
+        if (Type.IsHeapType)
+        {
+            var missing = Type.Lookup("__missing__");
+            if (missing is not null) return Ops.CallMethodObject(missing, this, key);
+        }
+        throw Exc.KeyError(key);
+    }
+
+    public override void DelItem(PyObject key)
+    {
+        var v = Pop(key) ?? throw Exc.KeyError(key);
+        v.Decref();
+    }
+
+    public override PyObject RichCompare(PyObject other, ComparisonOperation op)
+    {
+        if (other is not PyDict o || (op != ComparisonOperation.Eq && op != ComparisonOperation.Ne))
+            return PyNotImplemented.Instance.NewRef();
+        bool eq = _used == o._used;
+        if (eq)
+        {
+            foreach (var (k, v) in Items())
+            {
+                var ov = o.GetItemOrNull(k);
+                if (ov is null || !(ReferenceEquals(v, ov) || Ops.Equal(v, ov))) { eq = false; break; }
+            }
+        }
+        return PyBool.From(op == ComparisonOperation.Eq ? eq : !eq);
+    }
+
+    public override PyObject NumberOp(BinaryOperation op, PyObject other, bool reflected)
+    {
+        if (op == BinaryOperation.Or && other is PyDict o)
+        {
+            var d = new PyDict();
+            d.Update(reflected ? o : this);
+            d.Update(reflected ? this : o);
+            return d;
+        }
+        return PyNotImplemented.Instance.NewRef();
+    }
+
+    public override PyObject InplaceNumberOp(BinaryOperation op, PyObject other)
+    {
+        if (op == BinaryOperation.Or) { Update(other); return NewRef(); }
+        return PyNotImplemented.Instance.NewRef();
+    }
+
+    public override PyObject GetIter() => new PyDictIterator(this, PyDictIterator.Kind.Keys);
+
+    public static PyObject TypeNew(PyType type, ReadOnlySpan<PyObject> args, PyTuple? kwnames)
+    {
+        int npos = args.Length - (kwnames?.Count ?? 0);
+        if (npos > 1) throw Exc.TypeError($"dict expected at most 1 argument, got {npos}");
+        var d = new PyDict();
+        if (type != PyTypes.Dict) { d.Type = type; if (type.IsHeapType) type.Incref(); }
+        try
+        {
+            if (npos == 1) d.Update(args[0]);
+            for (int i = npos; i < args.Length; i++) d.SetItem(kwnames![i - npos], args[i]);
+        }
+        catch { d.Decref(); throw; }
+        return d;
+    }
+
+    static partial void AddLibraryMethods(PyType t);
+
+    internal static void InitType()
+    {
+        SlotWrappers.AddStandardSlots(PyTypes.Dict);
+        AddLibraryMethods(PyTypes.Dict);
+    }
+}
+
+/// <summary>Iterator over a dict's keys, values or items; RuntimeError if the dict changes size meanwhile.</summary>
+public sealed class PyDictIterator : PyObject
+{
+    public enum Kind { Keys, Values, Items }
+    private PyDict? _dict;
+    private readonly Kind _kind;
+    private int _pos;
+    private readonly int _initialCount;
+
+    public PyDictIterator(PyDict d, Kind kind) : base(PyTypes.Iterator)
+    {
+        _dict = d; d.Incref(); _kind = kind; _initialCount = d.Count;
+    }
+
+    public override PyObject GetIter() => NewRef();
+
+    public override PyObject? Next()
+    {
+        var d = _dict;
+        if (d is null) return null;
+        if (d.Count != _initialCount)
+        {
+            _pos = int.MaxValue;
+            throw Exc.RuntimeError("dictionary changed size during iteration");
+        }
+        if (d.Next(ref _pos, out var k, out var v))
+        {
+            return _kind switch
+            {
+                Kind.Keys => k.NewRef(),
+                Kind.Values => v.NewRef(),
+                _ => PyTuple.Create(k.NewRef(), v.NewRef()),
+            };
+        }
+        _dict = null;
+        d.Decref();
+        return null;
+    }
+
+    public override void Traverse(Action<PyObject> visit) { if (_dict is not null) visit(_dict); }
+    protected internal override void ClearReferences() { var d = _dict; _dict = null; d?.Decref(); }
+    public override PyStr Repr() => PyStr.FromString($"<dict_{(_kind == Kind.Keys ? "key" : _kind == Kind.Values ? "value" : "item")}iterator object at 0x{Heap.Address(this):x}>");
+}

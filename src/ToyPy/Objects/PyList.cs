@@ -1,0 +1,284 @@
+using System.Text;
+using ToyPy.Bytecode;
+using ToyPy.Runtime;
+
+namespace ToyPy.Objects;
+
+/// <summary>list (Objects/listobject.c): a growable array owning one reference per item.</summary>
+public sealed partial class PyList : PyObject
+{
+    public PyObject[] Items;
+    public int Count;
+
+    public PyList() : base(PyTypes.List) { Items = Array.Empty<PyObject>(); }
+    public PyList(int capacity) : base(PyTypes.List) { Items = capacity == 0 ? Array.Empty<PyObject>() : new PyObject[capacity]; }
+
+    /// <summary>A list that STEALS the references in items.</summary>
+    public static PyList FromArrayStealing(PyObject[] items, int count)
+    {
+        var l = new PyList(0) { Items = items, Count = count };
+        return l;
+    }
+
+    public PyObject this[int i] => Items[i];
+
+    /// <summary>Append a borrowed item (the list takes its own reference).</summary>
+    public void Append(PyObject item)
+    {
+        if (Count == Items.Length) Grow(Count + 1);
+        item.Incref();
+        Items[Count++] = item;
+    }
+
+    /// <summary>Append an item whose reference the list takes over.</summary>
+    public void AppendStealing(PyObject item)
+    {
+        if (Count == Items.Length) Grow(Count + 1);
+        Items[Count++] = item;
+    }
+
+    public void Grow(int min)
+    {
+        int cap = Math.Max(min, Items.Length < 4 ? 4 : Items.Length + (Items.Length >> 1));
+        Array.Resize(ref Items, cap);
+    }
+
+    public void Insert(long index, PyObject item)
+    {
+        if (index < 0) { index += Count; if (index < 0) index = 0; }
+        if (index > Count) index = Count;
+        if (Count == Items.Length) Grow(Count + 1);
+        Array.Copy(Items, index, Items, index + 1, Count - index);
+        item.Incref();
+        Items[index] = item;
+        Count++;
+    }
+
+    /// <summary>Remove and return (new reference transferred to the caller) the item at index.</summary>
+    public PyObject PopAt(long index)
+    {
+        if (Count == 0) throw Exc.IndexError("pop from empty list");
+        if (index < 0) index += Count;
+        if (index < 0 || index >= Count) throw Exc.IndexError("pop index out of range");
+        var item = Items[index];
+        Array.Copy(Items, index + 1, Items, index, Count - index - 1);
+        Items[--Count] = null!;
+        return item;
+    }
+
+    /// <summary>Empty the list; the old items are released after the list is consistent (a __del__ may look at it).</summary>
+    public void Clear()
+    {
+        var old = Items; int n = Count;
+        Items = Array.Empty<PyObject>(); Count = 0;
+        for (int i = 0; i < n; i++) old[i].Decref();
+    }
+
+    /// <summary>Append every item of an iterable.</summary>
+    public void Extend(PyObject iterable)
+    {
+        if (iterable is PyList l)
+        {
+            int n = l.Count; // l may be this list
+            if (Count + n > Items.Length) Grow(Count + n);
+            for (int i = 0; i < n; i++) { var o = l.Items[i]; o.Incref(); Items[Count++] = o; }
+            return;
+        }
+        if (iterable is PyTuple t)
+        {
+            if (Count + t.Count > Items.Length) Grow(Count + t.Count);
+            foreach (var o in t.Items) { o.Incref(); Items[Count++] = o; }
+            return;
+        }
+        var it = Ops.GetIter(iterable);
+        try
+        {
+            while (Ops.Next(it) is { } x) AppendStealing(x);
+        }
+        finally { it.Decref(); }
+    }
+
+    protected internal override void ClearReferences() => Clear();
+
+    public override void Traverse(Action<PyObject> visit)
+    {
+        for (int i = 0; i < Count; i++) visit(Items[i]);
+    }
+
+    public override PyStr Repr()
+    {
+        if (Count == 0) return PyStr.FromString("[]");
+        if (!ReprGuard.Enter(this)) return PyStr.FromString("[...]");
+        try
+        {
+            var sb = new StringBuilder("[");
+            for (int i = 0; i < Count; i++)
+            {
+                if (i > 0) sb.Append(", ");
+                sb.Append(Ops.ReprString(Items[i]));
+            }
+            sb.Append(']');
+            return PyStr.FromString(sb.ToString());
+        }
+        finally { ReprGuard.Exit(this); }
+    }
+
+    public override bool IsTrue() => Count != 0;
+    public override long Length() => Count;
+    public override long Hash() => throw Exc.TypeError("unhashable type: 'list'");
+
+    public override PyObject RichCompare(PyObject other, ComparisonOperation op)
+    {
+        if (other is not PyList o) return PyNotImplemented.Instance.NewRef();
+        return Ops.CompareSequences(Items.AsSpan(0, Count).ToArray(), o.Items.AsSpan(0, o.Count).ToArray(), op);
+    }
+
+    public override PyObject NumberOp(BinaryOperation op, PyObject other, bool reflected)
+    {
+        if (op == BinaryOperation.Add && !reflected)
+        {
+            if (other is not PyList o) throw Exc.TypeError($"can only concatenate list (not \"{other.Type.Name}\") to list");
+            var l = new PyList(Count + o.Count);
+            for (int i = 0; i < Count; i++) l.Append(Items[i]);
+            for (int i = 0; i < o.Count; i++) l.Append(o.Items[i]);
+            return l;
+        }
+        if (op == BinaryOperation.Multiply && other is PyInt n)
+        {
+            long count = n.IsBig ? (n.Sign > 0 ? int.MaxValue : 0) : Math.Max(0, n.Value);
+            if (count * Count > int.MaxValue / 4) throw Exc.New(ExceptionTypes.MemoryError, PyTuple.Empty());
+            var l = new PyList((int)(count * Count));
+            for (long k = 0; k < count; k++) for (int i = 0; i < Count; i++) l.Append(Items[i]);
+            return l;
+        }
+        return PyNotImplemented.Instance.NewRef();
+    }
+
+    public override PyObject InplaceNumberOp(BinaryOperation op, PyObject other)
+    {
+        if (op == BinaryOperation.Add) { Extend(other); return NewRef(); }
+        if (op == BinaryOperation.Multiply && other is PyInt n)
+        {
+            long count = n.IsBig ? (n.Sign > 0 ? int.MaxValue : 0) : n.Value;
+            if (count <= 0) { Clear(); return NewRef(); }
+            int orig = Count;
+            for (long k = 1; k < count; k++) for (int i = 0; i < orig; i++) Append(Items[i]);
+            return NewRef();
+        }
+        return PyNotImplemented.Instance.NewRef();
+    }
+
+    public override bool Contains(PyObject item)
+    {
+        for (int i = 0; i < Count; i++)
+        {
+            var o = Items[i];
+            if (ReferenceEquals(o, item) || Ops.Equal(o, item)) return true;
+        }
+        return false;
+    }
+
+    private long NormIndex(PyObject key, string? what)
+    {
+        long idx;
+        if (key is PyInt i) idx = i.IsBig ? long.MaxValue : i.Value;
+        else if (!Ops.TryIndex(key, out idx)) throw Exc.TypeError($"list indices must be integers or slices, not {key.Type.Name}");
+        if (idx < 0) idx += Count;
+        if (idx < 0 || idx >= Count) throw Exc.IndexError(what is null ? "list index out of range" : $"list {what} index out of range");
+        return idx;
+    }
+
+    public override PyObject GetItem(PyObject key)
+    {
+        if (key is PySlice sl)
+        {
+            sl.Indices(Count, out long start, out _, out long step, out long len);
+            var l = new PyList((int)len);
+            for (long k = 0, j = start; k < len; k++, j += step) l.Append(Items[j]);
+            return l;
+        }
+        return Items[NormIndex(key, null)].NewRef();
+    }
+
+    public override void SetItem(PyObject key, PyObject value)
+    {
+        if (key is PySlice sl) { SetSlice(sl, value); return; }
+        long idx = NormIndex(key, "assignment");
+        var old = Items[idx];
+        value.Incref();
+        Items[idx] = value;
+        old.Decref();
+    }
+
+    public override void DelItem(PyObject key)
+    {
+        if (key is PySlice sl)
+        {
+            sl.Indices(Count, out long start, out _, out long step, out long len);
+            if (len == 0) return;
+            var removed = new List<PyObject>();
+            var keep = new List<PyObject>(Count);
+            var del = new HashSet<long>();
+            for (long k = 0, j = start; k < len; k++, j += step) del.Add(j);
+            for (int i = 0; i < Count; i++) (del.Contains(i) ? removed : keep).Add(Items[i]);
+            Items = keep.ToArray(); Count = keep.Count;
+            foreach (var o in removed) o.Decref();
+            return;
+        }
+        var item = PopAt(NormIndex(key, "assignment"));
+        item.Decref();
+    }
+
+    private void SetSlice(PySlice sl, PyObject value)
+    {
+        var seq = ReferenceEquals(value, this) ? (PyList)GetItem(PySlice.Full) : Ops.ToList(value);
+        try
+        {
+            sl.Indices(Count, out long start, out long stop, out long step, out long len);
+            if (step == 1)
+            {
+                if (stop < start) stop = start;
+                var newItems = new List<PyObject>(Count - (int)(stop - start) + seq.Count);
+                for (int i = 0; i < start; i++) newItems.Add(Items[i]);
+                for (int i = 0; i < seq.Count; i++) { seq.Items[i].Incref(); newItems.Add(seq.Items[i]); }
+                for (long i = stop; i < Count; i++) newItems.Add(Items[i]);
+                var removed = new PyObject[stop - start];
+                Array.Copy(Items, start, removed, 0, stop - start);
+                Items = newItems.ToArray(); Count = newItems.Count;
+                foreach (var o in removed) o.Decref();
+                return;
+            }
+            if (seq.Count != len)
+                throw Exc.ValueError($"attempt to assign sequence of size {seq.Count} to extended slice of size {len}");
+            for (long k = 0, j = start; k < len; k++, j += step)
+            {
+                var old = Items[j];
+                seq.Items[k].Incref();
+                Items[j] = seq.Items[k];
+                old.Decref();
+            }
+        }
+        finally { seq.Decref(); }
+    }
+
+    public override PyObject GetIter() => new PySequenceIterator(this, Count);
+
+    public static PyObject TypeNew(PyType type, ReadOnlySpan<PyObject> args, PyTuple? kwnames)
+    {
+        var a = ArgParser.Parse("list", args, kwnames, 0, 1, "iterable");
+        var l = new PyList();
+        if (type != PyTypes.List) l.Type = type;
+        if (type.IsHeapType) type.Incref();
+        if (a[0] is not null) l.Extend(a[0]!);
+        return l;
+    }
+
+    static partial void AddLibraryMethods(PyType t);
+
+    internal static void InitType()
+    {
+        SlotWrappers.AddStandardSlots(PyTypes.List);
+        AddLibraryMethods(PyTypes.List);
+    }
+}
+

@@ -1,0 +1,231 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using ToyPy.Bytecode;
+using ToyPy.Runtime;
+
+namespace ToyPy.Objects;
+
+/// <summary>
+/// str (Objects/unicodeobject.c), immutable, holding a .NET string. Its hash is
+/// cached. Names used by code objects are interned: one shared object per
+/// spelling, so name lookups usually succeed on reference equality first.
+/// Limitation: indexing and len() count UTF-16 code units, so characters
+/// outside the Basic Multilingual Plane count twice.
+/// </summary>
+public sealed partial class PyStr : PyObject
+{
+    public readonly string Value;
+    private long _hash;
+    private bool _hashed;
+    internal bool IsInterned;
+
+    private PyStr(string value) : base(PyTypes.Str) { Value = value; }
+
+    public static PyStr FromString(string value) => new(value);
+
+    private static readonly Dictionary<string, PyStr> s_interned = new(StringComparer.Ordinal);
+    private static readonly object s_internLock = new();
+
+    /// <summary>The interned str for this spelling (a new reference). The intern table holds one reference of its own.</summary>
+    public static PyStr Intern(string value)
+    {
+        lock (s_internLock)
+        {
+            if (!s_interned.TryGetValue(value, out var s))
+            {
+                s = new PyStr(value) { IsInterned = true };
+                s_interned[value] = s; // the table's own reference (RefCount 1)
+            }
+            s.RefCount++;
+            return s;
+        }
+    }
+
+    /// <summary>Every interned string, for the refcount audit (the table owns one reference each).</summary>
+    internal static List<PyStr> InternedStrings()
+    {
+        lock (s_internLock) return new List<PyStr>(s_interned.Values);
+    }
+
+    public override string ToString() => Value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public override long Hash()
+    {
+        if (_hashed) return _hash;
+        long h = Value.GetHashCode();
+        if (h == -1) h = -2;
+        _hash = h;
+        _hashed = true;
+        return h;
+    }
+
+    public override bool IsTrue() => Value.Length != 0;
+    public override long Length() => Value.Length;
+    public override PyStr Repr() => FromString(ReprOf(Value));
+
+    public override PyStr Str()
+    {
+        if (Type == PyTypes.Str) { Incref(); return this; }
+        return FromString(Value);
+    }
+
+    /// <summary>repr() of a string as CPython writes it: quotes chosen by content, escapes for the non-printable.</summary>
+    public static string ReprOf(string s)
+    {
+        char quote = s.Contains('\'') && !s.Contains('"') ? '"' : '\'';
+        var sb = new StringBuilder(s.Length + 2);
+        sb.Append(quote);
+        for (int i = 0; i < s.Length; i++)
+        {
+            char c = s[i];
+            if (c == quote || c == '\\') { sb.Append('\\').Append(c); continue; }
+            switch (c)
+            {
+                case '\n': sb.Append("\\n"); continue;
+                case '\r': sb.Append("\\r"); continue;
+                case '\t': sb.Append("\\t"); continue;
+            }
+            if (c < 0x20 || c == 0x7f) { sb.Append("\\x").Append(((int)c).ToString("x2")); continue; }
+            if (c < 0x7f) { sb.Append(c); continue; }
+            if (char.IsHighSurrogate(c) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1]))
+            {
+                sb.Append(c).Append(s[i + 1]); i++; continue;
+            }
+            if (IsPrintable(c)) sb.Append(c);
+            else if (c <= 0xff) sb.Append("\\x").Append(((int)c).ToString("x2"));
+            else sb.Append("\\u").Append(((int)c).ToString("x4"));
+        }
+        sb.Append(quote);
+        return sb.ToString();
+    }
+
+    /// <summary>str.isprintable for one character (Unicode categories Cc, Cf, Cs, Co, Cn, Zl, Zp, Zs except space are not printable).</summary>
+    public static bool IsPrintable(char c)
+    {
+        if (c == ' ') return true;
+        var cat = CharUnicodeInfo.GetUnicodeCategory(c);
+        return cat switch
+        {
+            UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.Surrogate or
+            UnicodeCategory.PrivateUse or UnicodeCategory.OtherNotAssigned or UnicodeCategory.LineSeparator or
+            UnicodeCategory.ParagraphSeparator or UnicodeCategory.SpaceSeparator => false,
+            _ => true,
+        };
+    }
+
+    public override PyObject RichCompare(PyObject other, ComparisonOperation op)
+    {
+        if (other is not PyStr o) return PyNotImplemented.Instance.NewRef();
+        if (op == ComparisonOperation.Eq) return PyBool.From(string.Equals(Value, o.Value));
+        if (op == ComparisonOperation.Ne) return PyBool.From(!string.Equals(Value, o.Value));
+        return PyBool.From(Ops.CompareResult(string.CompareOrdinal(Value, o.Value), op));
+    }
+
+    public override PyObject NumberOp(BinaryOperation op, PyObject other, bool reflected)
+    {
+        if (op == BinaryOperation.Add && !reflected)
+        {
+            if (other is PyStr o) return FromString(string.Concat(Value, o.Value));
+            throw Exc.TypeError($"can only concatenate str (not \"{other.Type.Name}\") to str");
+        }
+        if (op == BinaryOperation.Multiply && other is PyInt n)
+        {
+            long count = n.IsBig ? (n.Sign > 0 ? long.MaxValue : 0) : n.Value;
+            if (count <= 0 || Value.Length == 0) return FromString("");
+            if (count * Value.Length > int.MaxValue / 2) throw Exc.New(ExceptionTypes.MemoryError, PyTuple.Empty());
+            var sb = new StringBuilder(Value.Length * (int)count);
+            for (long i = 0; i < count; i++) sb.Append(Value);
+            return FromString(sb.ToString());
+        }
+        if (op == BinaryOperation.Remainder && !reflected)
+            throw Exc.NotImplementedError("printf-style '%' string formatting is not supported by ToyPy; use f-strings or str.format");
+        return PyNotImplemented.Instance.NewRef();
+    }
+
+    public override bool Contains(PyObject item)
+    {
+        if (item is not PyStr s) throw Exc.TypeError($"'in <string>' requires string as left operand, not {item.Type.Name}");
+        return Value.Contains(s.Value, StringComparison.Ordinal);
+    }
+
+    public override PyObject GetItem(PyObject key)
+    {
+        if (key is PyInt i)
+        {
+            long idx = i.IsBig ? long.MaxValue : i.Value;
+            if (idx < 0) idx += Value.Length;
+            if (idx < 0 || idx >= Value.Length) throw Exc.IndexError("string index out of range");
+            return CharAt((int)idx);
+        }
+        if (key is PySlice sl)
+        {
+            sl.Indices(Value.Length, out long start, out long stop, out long step, out long len);
+            if (step == 1) return FromString(Value.Substring((int)start, (int)len));
+            var sb = new StringBuilder((int)len);
+            for (long k = 0, j = start; k < len; k++, j += step) sb.Append(Value[(int)j]);
+            return FromString(sb.ToString());
+        }
+        if (Ops.TryIndex(key, out long ix)) { using var tmp = new TempRef(PyInt.FromLong(ix)); return GetItem(tmp.Value); }
+        throw Exc.TypeError($"string indices must be integers, not '{key.Type.Name}'");
+    }
+
+    private static readonly PyStr[] s_chars = new PyStr[256];
+
+    /// <summary>One-character strings for Latin-1 are shared, like CPython's.</summary>
+    public PyStr CharAt(int i)
+    {
+        char c = Value[i];
+        if (c < 256)
+        {
+            var s = s_chars[c];
+            if (s is null) { s = Intern(c.ToString()); s_chars[c] = s; }
+            s.RefCount++;
+            return s;
+        }
+        return FromString(c.ToString());
+    }
+
+    public override PyObject GetIter() => new PyStrIterator(this);
+
+    public static PyObject TypeNew(PyType type, ReadOnlySpan<PyObject> args, PyTuple? kwnames)
+    {
+        var a = ArgParser.Parse("str", args, kwnames, 0, 3, "object", "encoding", "errors");
+        if (a[0] is null) return FromString("");
+        if (a[1] is not null || a[2] is not null)
+        {
+            if (a[0] is not PyBytes b) throw Exc.TypeError($"decoding to str: need a bytes-like object, {a[0]!.Type.Name} found");
+            return b.Decode(a[1] is PyStr e ? e.Value : "utf-8", a[2] is PyStr er ? er.Value : "strict");
+        }
+        return Ops.Str(a[0]!);
+    }
+
+    static partial void AddLibraryMethods(PyType t);
+
+    internal static void InitType()
+    {
+        var t = PyTypes.Str;
+        SlotWrappers.AddStandardSlots(t);
+        AddLibraryMethods(t);
+    }
+}
+
+/// <summary>iter(str): yields one-character strings.</summary>
+public sealed class PyStrIterator : PyObject
+{
+    private PyStr? _s;
+    private int _i;
+    public PyStrIterator(PyStr s) : base(PyTypes.Iterator) { _s = s; s.Incref(); }
+    public override PyObject GetIter() => NewRef();
+    public override PyObject? Next()
+    {
+        if (_s is null) return null;
+        if (_i < _s.Value.Length) return _s.CharAt(_i++);
+        var s = _s; _s = null; s.Decref();
+        return null;
+    }
+    public override void Traverse(Action<PyObject> visit) { if (_s is not null) visit(_s); }
+    protected internal override void ClearReferences() { var s = _s; _s = null; s?.Decref(); }
+    public override PyStr Repr() => PyStr.FromString($"<str_ascii_iterator object at 0x{Heap.Address(this):x}>");
+}
