@@ -1,0 +1,546 @@
+using Pidgin;
+using ToyPy.Lexing;
+using ToyPy.Parsing.Ast;
+using Attribute = ToyPy.Parsing.Ast.Attribute;
+using TP = Pidgin.Parser<ToyPy.Lexing.Token>;
+
+namespace ToyPy.Parsing;
+
+public static partial class PythonParser
+{
+    /// <summary>
+    /// Python 3.11's statement grammar: simple statements separated by ';', compound
+    /// statements with indented blocks (NEWLINE INDENT statements DEDENT) or a body on
+    /// the header's line. Uses the expression parsers of <see cref="ExprGrammar"/>.
+    /// </summary>
+    internal static class StmtGrammar
+    {
+        private static readonly Parser<Token, IReadOnlyList<Stmt>> BlockRef = Guarded(Parser.Rec(() => Block!));
+        private static readonly Parser<Token, IReadOnlyList<Stmt>> StatementRef = Parser.Rec(() => Statement!);
+
+        private static readonly Parser<Token, Expr> Expression = ExprGrammar.Expression;
+        private static readonly Parser<Token, Expr> NamedExpression = ExprGrammar.NamedExpression;
+        private static readonly Parser<Token, Expr> StarExpressions = ExprGrammar.StarExpressions;
+        private static readonly Parser<Token, Expr> YieldOrStarExpressions =
+            Parser.OneOf(ExprGrammar.YieldExpr, ExprGrammar.StarExpressions);
+
+        private static readonly Parser<Token, Token> ForcedColon = Expect(TokenKind.Colon, "expected ':'");
+        private static readonly Parser<Token, Token> HeaderColon = ColonOrNewlineError();
+
+        // ---------------------------------------------------------------- expression statements and assignments
+
+        private enum TailKind { Assign, Aug, Ann, Walrus }
+
+        private sealed class StmtTail
+        {
+            public TailKind Kind;
+            public List<Expr>? Values;          // Assign: every right-hand side after an '='
+            public BinaryOperator Op;           // Aug
+            public Token OpTok;
+            public Expr? Value;                 // Aug value / Ann value
+            public Expr? Annotation;            // Ann
+        }
+
+        private static readonly Parser<Token, BinaryOperator> AugOp =
+            TP.Token(t => t.Kind is >= TokenKind.PlusEqual and <= TokenKind.AtEqual).Select(t => t.Kind switch
+            {
+                TokenKind.PlusEqual => BinaryOperator.Add,
+                TokenKind.MinusEqual => BinaryOperator.Sub,
+                TokenKind.StarEqual => BinaryOperator.Mult,
+                TokenKind.SlashEqual => BinaryOperator.Div,
+                TokenKind.DoubleSlashEqual => BinaryOperator.FloorDiv,
+                TokenKind.PercentEqual => BinaryOperator.Mod,
+                TokenKind.DoubleStarEqual => BinaryOperator.Pow,
+                TokenKind.AmperEqual => BinaryOperator.BitAnd,
+                TokenKind.VBarEqual => BinaryOperator.BitOr,
+                TokenKind.CircumflexEqual => BinaryOperator.BitXor,
+                TokenKind.LeftShiftEqual => BinaryOperator.LShift,
+                TokenKind.RightShiftEqual => BinaryOperator.RShift,
+                _ => BinaryOperator.MatMult,
+            });
+
+        private static readonly Parser<Token, StmtTail> Tail = Parser.OneOf(
+            Tok(TokenKind.Equal).Then(YieldOrStarExpressions).AtLeastOnce()
+                .Select(vs => new StmtTail { Kind = TailKind.Assign, Values = vs.ToList() }),
+            Parser.Map((op, v) => new StmtTail { Kind = TailKind.Aug, Op = op, Value = v }, AugOp, YieldOrStarExpressions),
+            Parser.Map((_, ann, v) => new StmtTail { Kind = TailKind.Ann, Annotation = ann, Value = v.HasValue ? v.Value : null },
+                Tok(TokenKind.Colon), Expression, Tok(TokenKind.Equal).Then(YieldOrStarExpressions).Optional()),
+            Tok(TokenKind.ColonEqual).Select(t => new StmtTail { Kind = TailKind.Walrus, OpTok = t }));
+
+        private static readonly Parser<Token, Stmt> ExpressionStatement =
+            Parser.Map(BuildExpressionStatement, YieldOrStarExpressions, Tail.Optional());
+
+        private static Stmt BuildExpressionStatement(Expr first, Maybe<StmtTail> tailM)
+        {
+            var (sl, sc) = Start(first);
+            if (!tailM.HasValue)
+            {
+                if (first is Starred) throw Fail("can't use starred expression here", first);
+                var (el0, ec0) = End(first);
+                return new ExprStmt { Value = first, Line = sl, Column = sc, EndLine = el0, EndColumn = ec0 };
+            }
+            var tail = tailM.Value;
+            switch (tail.Kind)
+            {
+                case TailKind.Walrus:
+                    // "x := 1" needs parentheses; "(a) := 1" is CPython's invalid_named_expression.
+                    if (first is Name && !IsParenthesized(first)) throw Fail("invalid syntax", tail.OpTok);
+                    throw Fail("cannot use assignment expressions with " + ExprName(first), first);
+                case TailKind.Assign:
+                {
+                    var values = tail.Values!;
+                    var value = values[values.Count - 1];
+                    var targets = new List<Expr>(values.Count);
+                    for (int i = 0; i < values.Count; i++)
+                    {
+                        var t = i == 0 ? first : values[i - 1];
+                        if (t is Yield or YieldFrom && !IsParenthesized(t))
+                            throw Fail("assignment to yield expression not possible", t);
+                        var bad = InvalidTarget(t, TargetKind.Star);
+                        if (bad != null) throw InvalidAssignTarget(t, bad, values.Count == 1 && i == 0, value);
+                        CheckStarredTarget(t);
+                        targets.Add(WithCtx(t, ExprContext.Store));
+                    }
+                    CheckStarredValue(value);
+                    var (el, ec) = End(value);
+                    return new Assign { Targets = targets, Value = value, Line = sl, Column = sc, EndLine = el, EndColumn = ec };
+                }
+                case TailKind.Aug:
+                {
+                    if (first is not (Name or Attribute or Subscript))
+                        throw Fail($"'{ExprName(first)}' is an illegal expression for augmented assignment", first);
+                    CheckStarredValue(tail.Value!);
+                    var (el, ec) = End(tail.Value!);
+                    return new AugAssign
+                    {
+                        Target = WithCtx(first, ExprContext.Store), Op = tail.Op, Value = tail.Value!,
+                        Line = sl, Column = sc, EndLine = el, EndColumn = ec,
+                    };
+                }
+                default:
+                {
+                    if (first is TupleExpr) throw Fail("only single target (not tuple) can be annotated", first);
+                    if (first is ListExpr) throw Fail("only single target (not list) can be annotated", first);
+                    if (first is not (Name or Attribute or Subscript)) throw Fail("illegal target for annotation", first);
+                    if (tail.Value != null) CheckStarredValue(tail.Value);
+                    var (el, ec) = End(tail.Value ?? tail.Annotation!);
+                    return new AnnAssign
+                    {
+                        Target = WithCtx(first, ExprContext.Store), Annotation = tail.Annotation!, Value = tail.Value,
+                        Simple = first is Name && !IsParenthesized(first),
+                        Line = sl, Column = sc, EndLine = el, EndColumn = ec,
+                    };
+                }
+            }
+        }
+
+        /// <summary>"x = *a" (a lone starred value) is rejected as CPython's compiler does.</summary>
+        private static void CheckStarredValue(Expr value)
+        {
+            if (value is Starred) throw Fail("can't use starred expression here", value);
+        }
+
+        // ---------------------------------------------------------------- other simple statements
+
+        private static Stmt Simple<T>(Token t) where T : Stmt, new()
+            => new T { Line = t.Line, Column = t.Column, EndLine = t.EndLine, EndColumn = t.EndColumn };
+
+        private static readonly Parser<Token, Stmt> PassStmt = Tok(TokenKind.Pass).Select(Simple<Pass>);
+        private static readonly Parser<Token, Stmt> BreakStmt = Tok(TokenKind.Break).Select(Simple<Break>);
+        private static readonly Parser<Token, Stmt> ContinueStmt = Tok(TokenKind.Continue).Select(Simple<Continue>);
+
+        private static readonly Parser<Token, Stmt> ReturnStmt = Parser.Map(
+            (r, v) =>
+            {
+                if (!v.HasValue) return (Stmt)new Return { Line = r.Line, Column = r.Column, EndLine = r.EndLine, EndColumn = r.EndColumn };
+                CheckStarredValue(v.Value);
+                var (el, ec) = End(v.Value);
+                return new Return { Value = v.Value, Line = r.Line, Column = r.Column, EndLine = el, EndColumn = ec };
+            },
+            Tok(TokenKind.Return), StarExpressions.Optional());
+
+        private static readonly Parser<Token, Stmt> RaiseStmt = Parser.Map(
+            (r, m) =>
+            {
+                if (!m.HasValue) return (Stmt)new Raise { Line = r.Line, Column = r.Column, EndLine = r.EndLine, EndColumn = r.EndColumn };
+                var (exc, cause) = m.Value;
+                var (el, ec) = End(cause ?? exc);
+                return new Raise { Exc = exc, Cause = cause, Line = r.Line, Column = r.Column, EndLine = el, EndColumn = ec };
+            },
+            Tok(TokenKind.Raise),
+            Parser.Map((exc, cause) => (exc, cause.HasValue ? cause.Value : null),
+                Expression, Tok(TokenKind.From).Then(Expression).Optional()).Optional());
+
+        private static Parser<Token, Stmt> NamesStmt(TokenKind keyword, bool global) => Parser.Map(
+            (kw, names) =>
+            {
+                var list = names.ToList();
+                var last = list[list.Count - 1];
+                var ids = list.Select(n => n.Text).ToList();
+                return global
+                    ? (Stmt)new Global { Names = ids, Line = kw.Line, Column = kw.Column, EndLine = last.EndLine, EndColumn = last.EndColumn }
+                    : new Nonlocal { Names = ids, Line = kw.Line, Column = kw.Column, EndLine = last.EndLine, EndColumn = last.EndColumn };
+            },
+            Tok(keyword), Tok(TokenKind.Name).SeparatedAtLeastOnce(Tok(TokenKind.Comma)));
+
+        private static readonly Parser<Token, Stmt> GlobalStmt = NamesStmt(TokenKind.Global, true);
+        private static readonly Parser<Token, Stmt> NonlocalStmt = NamesStmt(TokenKind.Nonlocal, false);
+
+        private static readonly Parser<Token, Stmt> DelStmt = Parser.Map(
+            (d, seq) =>
+            {
+                var targets = seq.Items.Select(ToDelTarget).ToList();
+                var (el, ec) = seq.Trailing is { } tr ? (tr.EndLine, tr.EndColumn) : End(seq.Items[seq.Items.Count - 1]);
+                return (Stmt)new Delete { Targets = targets, Line = d.Line, Column = d.Column, EndLine = el, EndColumn = ec };
+            },
+            Tok(TokenKind.Del), SepBy(ExprGrammar.StarExpression, TokenKind.Comma));
+
+        private static readonly Parser<Token, Stmt> AssertStmt = Parser.Map(
+            (a, test, msg) =>
+            {
+                var m = msg.HasValue ? msg.Value : null;
+                var (el, ec) = End(m ?? test);
+                return (Stmt)new Assert { Test = test, Msg = m, Line = a.Line, Column = a.Column, EndLine = el, EndColumn = ec };
+            },
+            Tok(TokenKind.Assert), Expression, Tok(TokenKind.Comma).Then(Expression).Optional());
+
+        // ---------------------------------------------------------------- imports
+
+        private sealed record Dotted(string Name, Token First, Token Last);
+
+        private static readonly Parser<Token, Dotted> DottedName =
+            Tok(TokenKind.Name).SeparatedAtLeastOnce(Tok(TokenKind.Dot)).Select(parts =>
+            {
+                var list = parts as IReadOnlyList<Token> ?? parts.ToList();
+                var name = list.Count == 1 ? list[0].Text : string.Join(".", list.Select(p => p.Text));
+                return new Dotted(name, list[0], list[list.Count - 1]);
+            });
+
+        private static readonly Parser<Token, Alias> DottedAsName = Parser.Map(
+            (d, asName) =>
+            {
+                var end = asName.HasValue ? asName.Value : d.Last;
+                return new Alias
+                {
+                    Name = d.Name, AsName = asName.HasValue ? asName.Value.Text : null,
+                    Line = d.First.Line, Column = d.First.Column, EndLine = end.EndLine, EndColumn = end.EndColumn,
+                };
+            },
+            DottedName, Tok(TokenKind.As).Then(Tok(TokenKind.Name)).Optional());
+
+        private static readonly Parser<Token, Stmt> ImportStmt = Parser.Map(
+            (imp, names) =>
+            {
+                var list = names.ToList();
+                var last = list[list.Count - 1];
+                return (Stmt)new Import { Names = list, Line = imp.Line, Column = imp.Column, EndLine = last.EndLine, EndColumn = last.EndColumn };
+            },
+            Tok(TokenKind.Import), DottedAsName.SeparatedAtLeastOnce(Tok(TokenKind.Comma)));
+
+        private static readonly Parser<Token, Alias> ImportFromAsName = Parser.Map(
+            (n, asName) =>
+            {
+                var end = asName.HasValue ? asName.Value : n;
+                return new Alias
+                {
+                    Name = n.Text, AsName = asName.HasValue ? asName.Value.Text : null,
+                    Line = n.Line, Column = n.Column, EndLine = end.EndLine, EndColumn = end.EndColumn,
+                };
+            },
+            Tok(TokenKind.Name), Tok(TokenKind.As).Then(Tok(TokenKind.Name)).Optional());
+
+        private sealed record ImportTargets(List<Alias> Names, int EndLine, int EndColumn);
+
+        private static readonly Parser<Token, ImportTargets> ImportFromTargets = Parser.OneOf(
+            Tok(TokenKind.Star).Select(t => new ImportTargets(
+                new List<Alias> { new() { Name = "*", Line = t.Line, Column = t.Column, EndLine = t.EndLine, EndColumn = t.EndColumn } },
+                t.EndLine, t.EndColumn)),
+            Parser.Map((_, seq, rp) => new ImportTargets(seq.Items, rp.EndLine, rp.EndColumn),
+                Tok(TokenKind.LParen), SepBy(ImportFromAsName, TokenKind.Comma), Tok(TokenKind.RParen)),
+            SepBy(ImportFromAsName, TokenKind.Comma).Select(seq =>
+            {
+                if (seq.Trailing is { } tr)
+                    throw new ParseFailure("trailing comma not allowed without surrounding parentheses", tr.EndLine, tr.EndColumn);
+                var last = seq.Items[seq.Items.Count - 1];
+                return new ImportTargets(seq.Items, last.EndLine, last.EndColumn);
+            }));
+
+        private static readonly Parser<Token, int> ImportDots =
+            Parser.OneOf(Tok(TokenKind.Dot).ThenReturn(1), Tok(TokenKind.Ellipsis).ThenReturn(3))
+                  .Many().Select(ds => ds.Sum());
+
+        private static readonly Parser<Token, Stmt> ImportFromStmt = Parser.Map(
+            (from, level, module, imp, targets) =>
+            {
+                if (level == 0 && !module.HasValue) throw Fail("invalid syntax", imp);
+                return (Stmt)new ImportFrom
+                {
+                    ModuleName = module.HasValue ? module.Value.Name : null, Names = targets.Names, Level = level,
+                    Line = from.Line, Column = from.Column, EndLine = targets.EndLine, EndColumn = targets.EndColumn,
+                };
+            },
+            Tok(TokenKind.From), ImportDots, DottedName.Optional(), Tok(TokenKind.Import), ImportFromTargets);
+
+        // ---------------------------------------------------------------- simple statement lines
+
+        private static readonly Parser<Token, Stmt> SimpleStmt = Parser.OneOf(
+            ExpressionStatement, ReturnStmt, ImportStmt, ImportFromStmt, RaiseStmt, PassStmt, DelStmt,
+            AssertStmt, BreakStmt, ContinueStmt, GlobalStmt, NonlocalStmt);
+
+        /// <summary>simple_stmts: simple_stmt (';' simple_stmt)* [';'] NEWLINE.</summary>
+        private static readonly Parser<Token, IReadOnlyList<Stmt>> SimpleStmts =
+            SepBy(SimpleStmt, TokenKind.Semicolon).Before(Tok(TokenKind.Newline)).Select(seq => (IReadOnlyList<Stmt>)seq.Items);
+
+        // ---------------------------------------------------------------- blocks
+
+        private static IReadOnlyList<Stmt> Flatten(IEnumerable<IReadOnlyList<Stmt>> lines)
+        {
+            var list = new List<Stmt>();
+            foreach (var l in lines) list.AddRange(l);
+            return list;
+        }
+
+        /// <summary>block: NEWLINE INDENT statements DEDENT | simple_stmts.</summary>
+        private static readonly Parser<Token, IReadOnlyList<Stmt>> Block = Parser.OneOf(
+            Parser.Map((_, _, body, _) => Flatten(body),
+                Tok(TokenKind.Newline), Expect(TokenKind.Indent, ExpectedIndentMarker),
+                StatementRef.AtLeastOnce(), Tok(TokenKind.Dedent)),
+            SimpleStmts);
+
+        private static readonly Parser<Token, IReadOnlyList<Stmt>> ElseBlock =
+            Parser.Map((_, _, body) => body, Tok(TokenKind.Else), ForcedColon, BlockRef);
+
+        // ---------------------------------------------------------------- if / while / for
+
+        private static readonly Parser<Token, IReadOnlyList<Stmt>> ElifOrElseRef = Parser.Rec(() => ElifOrElse!);
+
+        private static Stmt BuildIf(Token kw, Expr test, Token _, IReadOnlyList<Stmt> body, Maybe<IReadOnlyList<Stmt>> orelse)
+        {
+            var orElse = orelse.HasValue ? orelse.Value : Array.Empty<Stmt>();
+            var (el, ec) = EndOfBody(orElse.Count > 0 ? orElse : body);
+            return new If { Test = test, Body = body, OrElse = orElse, Line = kw.Line, Column = kw.Column, EndLine = el, EndColumn = ec };
+        }
+
+        private static readonly Parser<Token, IReadOnlyList<Stmt>> ElifOrElse = Parser.OneOf(
+            Parser.Map(BuildIf, Tok(TokenKind.Elif), NamedExpression, HeaderColon, BlockRef, ElifOrElseRef.Optional())
+                  .Select(s => (IReadOnlyList<Stmt>)new[] { s }),
+            ElseBlock);
+
+        private static readonly Parser<Token, Stmt> IfStmt =
+            Parser.Map(BuildIf, Tok(TokenKind.If), NamedExpression, HeaderColon, BlockRef, ElifOrElse.Optional());
+
+        private static readonly Parser<Token, Stmt> WhileStmt = Parser.Map(
+            (kw, test, _, body, orelse) =>
+            {
+                var orElse = orelse.HasValue ? orelse.Value : Array.Empty<Stmt>();
+                var (el, ec) = EndOfBody(orElse.Count > 0 ? orElse : body);
+                return (Stmt)new While { Test = test, Body = body, OrElse = orElse, Line = kw.Line, Column = kw.Column, EndLine = el, EndColumn = ec };
+            },
+            Tok(TokenKind.While), NamedExpression, HeaderColon, BlockRef, ElseBlock.Optional());
+
+        private static readonly Parser<Token, Stmt> ForStmt = Parser.Map(
+            (kw, target, _, iter, _, body, orelse) =>
+            {
+                CheckStarredValue(iter);
+                var orElse = orelse.HasValue ? orelse.Value : Array.Empty<Stmt>();
+                var (el, ec) = EndOfBody(orElse.Count > 0 ? orElse : body);
+                return (Stmt)new For { Target = target, Iter = iter, Body = body, OrElse = orElse, Line = kw.Line, Column = kw.Column, EndLine = el, EndColumn = ec };
+            },
+            Tok(TokenKind.For), ExprGrammar.ForTargets, Tok(TokenKind.In), StarExpressions, HeaderColon, BlockRef, ElseBlock.Optional());
+
+        // ---------------------------------------------------------------- try
+
+        private static readonly Parser<Token, ExceptHandler> ExceptBlock = Parser.Map(
+            (kw, star, clause, _, body) =>
+            {
+                if (star.HasValue) throw Fail("except* is not supported by ToyPy", star.Value);
+                var (el, ec) = EndOfBody(body);
+                return new ExceptHandler
+                {
+                    Type = clause.HasValue ? clause.Value.Item1 : null,
+                    Name = clause.HasValue ? clause.Value.Item2 : null,
+                    Body = body, Line = kw.Line, Column = kw.Column, EndLine = el, EndColumn = ec,
+                };
+            },
+            Tok(TokenKind.Except), Tok(TokenKind.Star).Optional(),
+            Parser.Map((type, name) =>
+                {
+                    if (name.HasValue && name.Value.Kind == TokenKind.Comma)
+                        throw Fail("multiple exception types must be parenthesized", type);
+                    return (type, name.HasValue ? name.Value.Text : null);
+                },
+                Expression,
+                Parser.OneOf(Tok(TokenKind.As).Then(Tok(TokenKind.Name)), Tok(TokenKind.Comma)).Optional()).Optional(),
+            HeaderColon, BlockRef);
+
+        private static readonly Parser<Token, IReadOnlyList<Stmt>> FinallyBlock =
+            Parser.Map((_, _, body) => body, Tok(TokenKind.Finally), ForcedColon, BlockRef);
+
+        private static readonly Parser<Token, Stmt> TryStmt = Parser.Map(
+            (kw, _, body, _, handlers, orelse, final) =>
+            {
+                var hs = handlers.ToList();
+                var orElse = orelse.HasValue ? orelse.Value : Array.Empty<Stmt>();
+                var finalBody = final.HasValue ? final.Value : Array.Empty<Stmt>();
+                if (hs.Count == 0 && orElse.Count > 0) throw Fail("expected 'except' or 'finally' block", orElse[0]);
+                var (el, ec) = finalBody.Count > 0 ? EndOfBody(finalBody)
+                    : orElse.Count > 0 ? EndOfBody(orElse)
+                    : hs.Count > 0 ? (hs[^1].EndLine, hs[^1].EndColumn)
+                    : EndOfBody(body);
+                return (Stmt)new Try
+                {
+                    Body = body, Handlers = hs, OrElse = orElse, FinalBody = finalBody,
+                    Line = kw.Line, Column = kw.Column, EndLine = el, EndColumn = ec,
+                };
+            },
+            Tok(TokenKind.Try), ForcedColon, BlockRef,
+            PeekOneOf("expected 'except' or 'finally' block", TokenKind.Except, TokenKind.Finally),
+            ExceptBlock.Many(), ElseBlock.Optional(), FinallyBlock.Optional());
+
+        // ---------------------------------------------------------------- with
+
+        private static readonly Parser<Token, WithItem> WithItemP = Parser.Map(
+            (e, target) =>
+            {
+                var (sl, sc) = Start(e);
+                if (!target.HasValue)
+                {
+                    var (el0, ec0) = End(e);
+                    return new WithItem { ContextExpr = e, Line = sl, Column = sc, EndLine = el0, EndColumn = ec0 };
+                }
+                var t = ToStoreTarget(target.Value, TargetKind.Star);
+                var (el, ec) = End(t);
+                return new WithItem { ContextExpr = e, OptionalVars = t, Line = sl, Column = sc, EndLine = el, EndColumn = ec };
+            },
+            Expression, Tok(TokenKind.As).Then(ExprGrammar.StarTarget).Optional());
+
+        /// <summary>with_item list, either "(a as b, c as d,)" (needs backtracking: it may be a parenthesized expression) or bare.</summary>
+        private static readonly Parser<Token, IReadOnlyList<WithItem>> WithItems = Parser.OneOf(
+            Parser.Try(Parser.Map((_, seq, _, _) => (IReadOnlyList<WithItem>)seq.Items,
+                Tok(TokenKind.LParen), SepBy(WithItemP, TokenKind.Comma), Tok(TokenKind.RParen),
+                Parser.Lookahead(Tok(TokenKind.Colon)))),
+            WithItemP.SeparatedAtLeastOnce(Tok(TokenKind.Comma)).Select(items => (IReadOnlyList<WithItem>)items.ToList()));
+
+        private static readonly Parser<Token, Stmt> WithStmt = Parser.Map(
+            (kw, items, _, body) =>
+            {
+                var (el, ec) = EndOfBody(body);
+                return (Stmt)new With { Items = items, Body = body, Line = kw.Line, Column = kw.Column, EndLine = el, EndColumn = ec };
+            },
+            Tok(TokenKind.With), WithItems, HeaderColon, BlockRef);
+
+        // ---------------------------------------------------------------- def / class / decorators / async
+
+        private static readonly Parser<Token, SepList<ParamItem>> Params =
+            SepBy(ExprGrammar.ParamItemParser(true), TokenKind.Comma);
+
+        private static readonly Parser<Token, Stmt> FuncDef = Parser.Map(
+            (kw, name, _, ps, _, returns, _, body) =>
+            {
+                var args = ps.HasValue ? BuildArguments(ps.Value) : new Arguments();
+                var (el, ec) = EndOfBody(body);
+                return (Stmt)new FunctionDef
+                {
+                    Name = name.Text, Args = args, Body = body, Returns = returns.HasValue ? returns.Value : null,
+                    Line = kw.Line, Column = kw.Column, EndLine = el, EndColumn = ec,
+                };
+            },
+            Tok(TokenKind.Def), Tok(TokenKind.Name), Expect(TokenKind.LParen, "expected '('"), Params.Optional(),
+            Tok(TokenKind.RParen), Parser.Try(Tok(TokenKind.Arrow).Then(Expression)).Optional(), ForcedColon, BlockRef);
+
+        private static readonly Parser<Token, Stmt> ClassDef = Parser.Map(
+            (kw, name, args, _, body) =>
+            {
+                IReadOnlyList<Expr> bases = Array.Empty<Expr>();
+                IReadOnlyList<Keyword> keywords = Array.Empty<Keyword>();
+                if (args.HasValue)
+                {
+                    var (seq, rp) = args.Value;
+                    (bases, keywords) = SplitArgs(seq.HasValue ? seq.Value : null, false, rp);
+                }
+                var (el, ec) = EndOfBody(body);
+                return (Stmt)new ClassDef
+                {
+                    Name = name.Text, Bases = bases, Keywords = keywords, Body = body,
+                    Line = kw.Line, Column = kw.Column, EndLine = el, EndColumn = ec,
+                };
+            },
+            Tok(TokenKind.Class), Tok(TokenKind.Name),
+            Parser.Map((_, seq, rp) => (seq, rp), Tok(TokenKind.LParen), ExprGrammar.Arguments.Optional(), Tok(TokenKind.RParen)).Optional(),
+            HeaderColon, BlockRef);
+
+        private static Stmt MakeAsync(Token a, Stmt s) => s switch
+        {
+            FunctionDef f => new FunctionDef
+            {
+                Name = f.Name, Args = f.Args, Body = f.Body, DecoratorList = f.DecoratorList, Returns = f.Returns, IsAsync = true,
+                Line = a.Line, Column = a.Column, EndLine = f.EndLine, EndColumn = f.EndColumn,
+            },
+            For f => new For
+            {
+                Target = f.Target, Iter = f.Iter, Body = f.Body, OrElse = f.OrElse, IsAsync = true,
+                Line = a.Line, Column = a.Column, EndLine = f.EndLine, EndColumn = f.EndColumn,
+            },
+            With w => new With
+            {
+                Items = w.Items, Body = w.Body, IsAsync = true,
+                Line = a.Line, Column = a.Column, EndLine = w.EndLine, EndColumn = w.EndColumn,
+            },
+            _ => s,
+        };
+
+        /// <summary>async def / async for / async with (the compiler decides where they are allowed).</summary>
+        private static readonly Parser<Token, Stmt> AsyncStmt =
+            Parser.Map(MakeAsync, Tok(TokenKind.Async), Parser.OneOf(FuncDef, WithStmt, ForStmt));
+
+        private static readonly Parser<Token, Stmt> AsyncFuncDef = Parser.Map(MakeAsync, Tok(TokenKind.Async), FuncDef);
+
+        private static readonly Parser<Token, Expr> Decorator =
+            Parser.Map((_, e, _) => e, Tok(TokenKind.At), NamedExpression, Tok(TokenKind.Newline));
+
+        private static readonly Parser<Token, Stmt> Decorated = Parser.Map(
+            (decs, s) =>
+            {
+                var list = decs.ToList();
+                return s switch
+                {
+                    FunctionDef f => (Stmt)new FunctionDef
+                    {
+                        Name = f.Name, Args = f.Args, Body = f.Body, DecoratorList = list, Returns = f.Returns, IsAsync = f.IsAsync,
+                        Line = f.Line, Column = f.Column, EndLine = f.EndLine, EndColumn = f.EndColumn,
+                    },
+                    ClassDef c => new ClassDef
+                    {
+                        Name = c.Name, Bases = c.Bases, Keywords = c.Keywords, Body = c.Body, DecoratorList = list,
+                        Line = c.Line, Column = c.Column, EndLine = c.EndLine, EndColumn = c.EndColumn,
+                    },
+                    _ => s,
+                };
+            },
+            Decorator.AtLeastOnce(),
+            Parser.OneOf(FuncDef, ClassDef, AsyncFuncDef));
+
+        // ---------------------------------------------------------------- statements and files
+
+        private static readonly Parser<Token, Stmt> CompoundStmt = Parser.OneOf(
+            IfStmt, FuncDef, ClassDef, ForStmt, WhileStmt, TryStmt, WithStmt, Decorated, AsyncStmt);
+
+        /// <summary>statement: compound_stmt | simple_stmts.</summary>
+        private static readonly Parser<Token, IReadOnlyList<Stmt>> Statement = Parser.OneOf(
+            CompoundStmt.Select(s => (IReadOnlyList<Stmt>)new[] { s }),
+            SimpleStmts);
+
+        private static readonly IReadOnlyList<Stmt> NoStmts = Array.Empty<Stmt>();
+
+        /// <summary>file: statements ENDMARKER (stray NEWLINE tokens are tolerated).</summary>
+        internal static readonly Parser<Token, Module> File = Parser.Map(
+            (lines, end) =>
+            {
+                var body = Flatten(lines);
+                var (el, ec) = body.Count > 0 ? EndOfBody(body) : (1, 0);
+                return new Module { Body = body, Line = 1, Column = 0, EndLine = el, EndColumn = ec };
+            },
+            Parser.OneOf(Statement, Tok(TokenKind.Newline).ThenReturn(NoStmts)).Many(),
+            Tok(TokenKind.EndMarker));
+    }
+}
