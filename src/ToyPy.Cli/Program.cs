@@ -1,1 +1,3 @@
-System.Console.WriteLine("hi");
+using ToyPy.Cli;
+
+return CommandLine.Main(args);

@@ -173,6 +173,12 @@ public sealed partial class PyStr : PyObject
 
     private static readonly PyStr[] s_chars = new PyStr[256];
 
+    /// <summary>The shared one-character strings made so far (the cache owns one reference to each).</summary>
+    internal static IEnumerable<PyStr> CachedChars()
+    {
+        foreach (var c in s_chars) if (c is not null) yield return c;
+    }
+
     /// <summary>One-character strings for Latin-1 are shared, like CPython's.</summary>
     public PyStr CharAt(int i)
     {

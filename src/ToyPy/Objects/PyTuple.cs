@@ -15,6 +15,9 @@ public sealed partial class PyTuple : PyObject
     private PyTuple(PyObject[] items) : base(PyTypes.Tuple) { Items = items; }
 
     public int Count => Items.Length;
+
+    /// <summary>The shared empty tuple, for the refcount audit (the static field owns one reference).</summary>
+    internal static PyTuple SharedEmpty => s_empty;
     public PyObject this[int i] => Items[i];
 
     /// <summary>A new reference to the shared empty tuple.</summary>

@@ -1,0 +1,169 @@
+using ToyPy.Bytecode;
+using ToyPy.Objects;
+using ToyPy.Parsing;
+using ToyPy.Runtime;
+
+namespace ToyPy.Cli;
+
+/// <summary>The `toypy` command: python3's command line for what ToyPy supports.</summary>
+public static class CommandLine
+{
+    private const string Usage = """
+usage: toypy [option] ... [-c cmd | -m mod | file] [arg] ...
+Options:
+-c cmd         : program passed in as string (terminates option list)
+-m dis file    : disassemble file (also --dis file)
+-h, --help     : print this help message and exit
+-V, --version  : print the ToyPy version and exit
+-X opt         : set implementation-specific option:
+                 -X refcheck      audit every reference count at exit
+                 -X gil=0|1       thread mode (0: free-threaded)
+--gil          : one global interpreter lock, as CPython 3.11 (default)
+--no-gil       : no lock, unprotected reference counts: races are reported
+--free-threaded: no lock, PEP 703 reference counting
+file           : program read from script file
+arg ...        : arguments passed to program in sys.argv[1:]
+""";
+
+    public static int Main(string[] args)
+    {
+        int status = 70;
+        // Python frames live on the heap, but host re-entry (a builtin calling
+        // Python) still nests: give the main thread a generous stack.
+        var thread = new Thread(() => status = Run(args), 256 * 1024 * 1024);
+        thread.Start();
+        thread.Join();
+        return status;
+    }
+
+    private static int Run(string[] args)
+    {
+        try
+        {
+            return RunChecked(args);
+        }
+        catch (Exception e) when (e is not PyException)
+        {
+            Console.Out.Flush();
+            Console.Error.WriteLine($"toypy: internal error: {e.GetType().Name}: {e.Message.Split('\n')[0]}");
+            return 70;
+        }
+    }
+
+    private static int RunChecked(string[] args)
+    {
+        var interp = new Interpreter();
+        string? code = null, file = null;
+        bool dis = false, refcheck = false;
+        int i = 0;
+        for (; i < args.Length; i++)
+        {
+            string a = args[i];
+            if (a == "-c")
+            {
+                if (i + 1 >= args.Length) { Console.Error.WriteLine("Argument expected for the -c option"); return 2; }
+                code = args[++i];
+                i++;
+                break;
+            }
+            if (a is "-h" or "--help") { Console.Out.Write(Usage); return 0; }
+            if (a is "-V" or "--version") { Console.Out.WriteLine("ToyPy 0.1 (Python 3.11 language subset)"); return 0; }
+            if (a == "--dis") { dis = true; continue; }
+            if (a == "-m")
+            {
+                if (i + 1 < args.Length && args[i + 1] == "dis") { dis = true; i++; continue; }
+                Console.Error.WriteLine($"toypy: -m supports only 'dis'");
+                return 2;
+            }
+            if (a == "-X" || a.StartsWith("-X", StringComparison.Ordinal))
+            {
+                string opt = a == "-X" ? (i + 1 < args.Length ? args[++i] : "") : a.Substring(2);
+                int eq = opt.IndexOf('=');
+                string key = eq >= 0 ? opt[..eq] : opt;
+                interp.XOptions[key] = eq >= 0 ? opt[(eq + 1)..] : "1";
+                if (key == "refcheck") refcheck = true;
+                if (key == "gil" && eq >= 0)
+                {
+                    if (opt[(eq + 1)..] == "0") { Console.Error.WriteLine("toypy: free-threaded mode is not yet available"); return 2; }
+                }
+                continue;
+            }
+            if (a == "--gil") { interp.Mode = ThreadMode.Gil; continue; }
+            if (a is "--no-gil" or "--free-threaded")
+            {
+                Console.Error.WriteLine($"toypy: {a} is not yet available");
+                return 2;
+            }
+            if (a.StartsWith('-') && a != "-")
+            {
+                Console.Error.WriteLine($"Unknown option: {a}");
+                Console.Error.WriteLine("usage: toypy [option] ... [-c cmd | -m mod | file] [arg] ...");
+                Console.Error.WriteLine("Try `toypy -h' for more information.");
+                return 2;
+            }
+            file = a;
+            i++;
+            break;
+        }
+        if (Environment.GetEnvironmentVariable("TOYPY_GIL") == "0")
+        {
+            Console.Error.WriteLine("toypy: TOYPY_GIL=0 (--no-gil) is not yet available");
+            return 2;
+        }
+        string source, filename;
+        if (code is not null)
+        {
+            source = code;
+            filename = "<string>";
+            interp.Argv.Add("-c");
+        }
+        else if (file is not null)
+        {
+            string full = Path.GetFullPath(file);
+            if (!File.Exists(full))
+            {
+                Console.Error.WriteLine($"toypy: can't open file '{full}': [Errno 2] No such file or directory");
+                return 2;
+            }
+            source = File.ReadAllText(full);
+            filename = file;
+            interp.ScriptDirectory = Path.GetDirectoryName(full)!;
+            interp.Argv.Add(file);
+        }
+        else
+        {
+            Console.Error.WriteLine("toypy: no input file (interactive mode is not supported); see toypy -h");
+            return 2;
+        }
+        for (; i < args.Length; i++) interp.Argv.Add(args[i]);
+        if (refcheck) Heap.Tracking = true;
+        interp.ScriptPath = filename;
+
+        var host = new Host(interp);
+        if (dis)
+        {
+            try
+            {
+                var co = interp.Compile(source, filename);
+                var w = new StringWriter();
+                Disassembler.Disassemble(co, w);
+                Console.Out.Write(w.ToString());
+                return 0;
+            }
+            catch (SyntaxErrorException se)
+            {
+                return host.HandleUncaught(host.MainThread.SyntaxErrorToPython(se).Value);
+            }
+        }
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; host.MainThread.RequestInterrupt(); };
+        int status = host.RunMain(source, filename);
+        if (refcheck)
+        {
+            var report = RefAudit.Run(host);
+            interp.Stderr.Write(report.Format());
+            interp.Stderr.Flush();
+            if (!report.Clean && status == 0) status = 3;
+        }
+        return status;
+    }
+}

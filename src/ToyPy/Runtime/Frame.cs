@@ -1,0 +1,91 @@
+using ToyPy.Bytecode;
+using ToyPy.Objects;
+
+namespace ToyPy.Runtime;
+
+/// <summary>
+/// An executing code object (3.11's _PyInterpreterFrame). Frames live on the
+/// thread's heap frame stack, not the .NET stack: a Python-to-Python call
+/// pushes a frame and the dispatch loop carries on in it. Slots holds the
+/// localsplus variables followed by the value stack; every non-null slot owns
+/// one reference, and popped slots are cleared so the exception unwinder and
+/// the refcount audit can see exactly what a frame holds.
+/// </summary>
+public sealed class Frame
+{
+    public CodeObject Code = null!;
+    /// <summary>The function being run (owned), null for module and exec'd code.</summary>
+    public PyFunction? Function;
+    public PyDict Globals = null!;
+    public PyDict Builtins = null!;
+    /// <summary>The locals namespace of module and class bodies (owned); null in functions.</summary>
+    public PyDict? Locals;
+    public PyObject?[] Slots = Array.Empty<PyObject?>();
+    /// <summary>Index of the first value-stack slot (= number of localsplus slots).</summary>
+    public int StackBase;
+    /// <summary>Saved stack pointer (absolute slot index) while the frame is not running.</summary>
+    public int Sp;
+    /// <summary>Next instruction to run.</summary>
+    public int Ip;
+    /// <summary>The instruction running or last run, for tracebacks and line numbers.</summary>
+    public int LastI;
+    public Frame? Back;
+    /// <summary>Returning from this frame leaves the Run call that entered it (host re-entry, generators).</summary>
+    public bool IsEntry;
+    /// <summary>Set for frames of __init__ run inline by a class call: the instance is the call's result.</summary>
+    public PyObject? InitInstance;
+    /// <summary>Generator frames are not pooled and survive between resumptions.</summary>
+    public PyGenerator? Generator;
+    /// <summary>Depth in the thread's frame stack (for pooling).</summary>
+    public int PoolIndex = -1;
+
+    public int CurrentLine => LastI >= 0 && LastI < Code.Lines.Length ? Code.Lines[LastI] : Code.FirstLineNo;
+
+    /// <summary>Prepare for running code; slots sized for localsplus + stack, all empty.</summary>
+    public void Init(CodeObject code, PyFunction? function, PyDict globals, PyDict builtins, PyDict? locals)
+    {
+        Code = code;
+        Function = function;
+        Globals = globals;
+        Builtins = builtins;
+        Locals = locals;
+        int n = code.NLocalsPlus + code.StackSize + 1;
+        if (Slots.Length < n) Slots = new PyObject?[Math.Max(n, 16)];
+        StackBase = code.NLocalsPlus;
+        Sp = StackBase;
+        Ip = 0;
+        LastI = -1;
+        Back = null;
+        IsEntry = false;
+        InitInstance = null;
+        Generator = null;
+    }
+
+    /// <summary>Release everything the frame owns (locals, stack, function, locals dict).</summary>
+    public void Clear()
+    {
+        var slots = Slots;
+        int end = Math.Min(slots.Length, StackBase + Code.StackSize + 1);
+        for (int i = 0; i < end; i++)
+        {
+            var o = slots[i];
+            if (o is not null) { slots[i] = null; o.Decref(); }
+        }
+        var f = Function; Function = null;
+        var l = Locals; Locals = null;
+        var init = InitInstance; InitInstance = null;
+        f?.Decref();
+        l?.Decref();
+        init?.Decref();
+        Back = null;
+    }
+
+    /// <summary>Visit every reference the frame owns (for the refcount audit).</summary>
+    public void Traverse(Action<PyObject> visit)
+    {
+        foreach (var o in Slots) if (o is not null) visit(o);
+        if (Function is not null) visit(Function);
+        if (Locals is not null) visit(Locals);
+        if (InitInstance is not null) visit(InitInstance);
+    }
+}

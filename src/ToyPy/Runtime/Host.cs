@@ -1,0 +1,88 @@
+using ToyPy.Bytecode;
+using ToyPy.Modules;
+using ToyPy.Objects;
+using ToyPy.Parsing;
+
+namespace ToyPy.Runtime;
+
+/// <summary>
+/// Runs a program the way `python3 FILE` does: set up the interpreter and the
+/// main thread, run __main__, print an uncaught exception's traceback, honour
+/// SystemExit, flush the streams, and answer the process exit status.
+/// </summary>
+public sealed class Host
+{
+    public readonly Interpreter Interp;
+    public readonly PyThreadState MainThread;
+
+    public Host(Interpreter interp)
+    {
+        Interp = interp;
+        MainThread = new PyThreadState(interp, "MainThread");
+        MainThread.Attach();
+        RegisterModules(interp);
+        var builtins = (PyModule)interp.Import(MainThread, "builtins", 0);
+        interp.BuiltinsDict = builtins.Dict;
+        builtins.Decref();
+        interp.Import(MainThread, "sys", 0).Decref();
+    }
+
+    /// <summary>Every builtin module ToyPy provides, by import name.</summary>
+    public static void RegisterModules(Interpreter interp)
+    {
+        interp.RegisterBuiltinModule("builtins", Builtins.Create);
+        interp.RegisterBuiltinModule("sys", Sys.Create);
+        ModuleRegistry.RegisterAll(interp);
+    }
+
+    /// <summary>Run source as __main__. Returns the exit status (0, 1 for an uncaught exception, SystemExit's code).</summary>
+    public int RunMain(string source, string filename)
+    {
+        var main = new PyModule("__main__");
+        Interp.MainModule = main;
+        main.Dict.SetItemString("__builtins__", Interp.BuiltinsDict);
+        if (filename != "<string>")
+        {
+            var f = PyStr.FromString(filename);
+            main.Dict.SetItemString("__file__", f);
+            f.Decref();
+        }
+        Interp.Modules.SetItemString("__main__", main);
+        int status = 0;
+        try
+        {
+            CodeObject code;
+            try { code = Interp.Compile(source, filename); }
+            catch (SyntaxErrorException se) { throw MainThread.SyntaxErrorToPython(se); }
+            try { MainThread.RunModuleCode(code, main.Dict).Decref(); }
+            finally { code.Decref(); }
+        }
+        catch (PyException e)
+        {
+            status = HandleUncaught(e.Value);
+        }
+        Interp.Stdout.Flush();
+        Interp.Stderr.Flush();
+        return status;
+    }
+
+    /// <summary>Print an uncaught exception (or honour SystemExit) and give the exit status.</summary>
+    public int HandleUncaught(PyBaseException exc)
+    {
+        try
+        {
+            if (exc.Type.IsSubtypeOf(ExceptionTypes.SystemExit))
+            {
+                var code = exc.Args.Count == 0 ? PyNone.Instance : exc.Args.Count == 1 ? exc.Args[0] : exc.Args;
+                if (code is PyNone) return 0;
+                if (code is PyInt i) return (int)(i.IsBig ? 1 : i.Value & 0xFF);
+                Interp.Stdout.Flush();
+                Interp.Stderr.Write(Ops.StrString(code) + "\n");
+                return 1;
+            }
+            Traceback.Print(Interp, exc, Interp.Stderr);
+            return 1;
+        }
+        finally { exc.Decref(); }
+    }
+}

@@ -1,0 +1,176 @@
+using System.Text;
+using ToyPy.Bytecode;
+using ToyPy.Compiling;
+using ToyPy.Objects;
+using ToyPy.Parsing;
+
+namespace ToyPy.Runtime;
+
+/// <summary>Which thread mode the process runs in (see README: one loop, three policies).</summary>
+public enum ThreadMode { Gil, NoGil, FreeThreaded }
+
+/// <summary>
+/// The interpreter (PyInterpreterState): what all threads of the process
+/// share — modules, builtins, configuration, the import machinery and the
+/// standard streams. Everything a thread touches here is either immutable
+/// after start-up or used under the GIL.
+/// </summary>
+public sealed class Interpreter
+{
+    public readonly PyDict Modules = new();       // sys.modules
+    public PyDict BuiltinsDict = null!;
+    public PyModule? MainModule;
+    public string ScriptPath = "<string>";
+    public string ScriptDirectory = Directory.GetCurrentDirectory();
+    public List<string> Argv = new();
+    public int RecursionLimit = 1000;
+    public double SwitchInterval = 0.005;
+    public ThreadMode Mode = ThreadMode.Gil;
+    public readonly Dictionary<string, string> XOptions = new(StringComparer.Ordinal);
+    public readonly PyOutput Stdout;
+    public readonly PyOutput Stderr;
+    public TextReader Stdin = Console.In;
+    /// <summary>Source text of every file compiled, for traceback lines.</summary>
+    private readonly Dictionary<string, string[]> _sources = new(StringComparer.Ordinal);
+    /// <summary>Host-side constructors of the builtin modules, by import name.</summary>
+    private readonly Dictionary<string, Func<Interpreter, PyModule>> _builtinModules = new(StringComparer.Ordinal);
+    /// <summary>Exit code requested by sys.exit that escaped to the top.</summary>
+    public int? ExitCode;
+
+    public Interpreter(Stream? stdout = null, Stream? stderr = null)
+    {
+        Stdout = new PyOutput(stdout ?? Console.OpenStandardOutput(), lineBuffered: false);
+        Stderr = new PyOutput(stderr ?? Console.OpenStandardError(), lineBuffered: true);
+        Modules.Incref(); // sys.modules is held by the interpreter for the whole run
+        Modules.RefCount--;
+    }
+
+    public void RegisterBuiltinModule(string name, Func<Interpreter, PyModule> factory) => _builtinModules[name] = factory;
+
+    public bool IsBuiltinModule(string name) => _builtinModules.ContainsKey(name);
+
+    public IEnumerable<string> BuiltinModuleNames => _builtinModules.Keys;
+
+    // ------------------------------------------------------------------ sources and compiling
+
+    public void RememberSource(string filename, string source) =>
+        _sources[filename] = source.Replace("\r\n", "\n").Split('\n');
+
+    /// <summary>The text of a source line (1-based), or null.</summary>
+    public string? SourceLine(string filename, int line)
+    {
+        if (!_sources.TryGetValue(filename, out var lines))
+        {
+            try { lines = File.ReadAllText(filename).Replace("\r\n", "\n").Split('\n'); }
+            catch (Exception) { return null; }
+            _sources[filename] = lines;
+        }
+        return line >= 1 && line <= lines.Length ? lines[line - 1] : null;
+    }
+
+    /// <summary>Lex, parse and compile a module's source; SyntaxErrorException on bad input.</summary>
+    public CodeObject Compile(string source, string filename)
+    {
+        RememberSource(filename, source);
+        var module = PythonParser.ParseModule(source, filename);
+        return Compiler.CompileModule(module, filename, source);
+    }
+
+    // ------------------------------------------------------------------ imports
+
+    /// <summary>Import a module by dotted name (IMPORT_NAME): sys.modules, builtin modules, then NAME.tpy beside the script.</summary>
+    public PyObject Import(PyThreadState ts, string name, int level)
+    {
+        if (level > 0) throw Exc.ImportError("attempted relative import with no known parent package");
+        var cached = Modules.GetItemString(name);
+        if (cached is not null) return cached.NewRef();
+        int dot = name.IndexOf('.');
+        if (dot >= 0)
+        {
+            // Packages are not part of ToyPy: a dotted name must be a builtin module.
+            throw Exc.ModuleNotFoundError($"No module named '{name}'");
+        }
+        if (_builtinModules.TryGetValue(name, out var factory))
+        {
+            var m = factory(this);
+            Modules.SetItemString(name, m);
+            return m;
+        }
+        string path = Path.Combine(ScriptDirectory, name + ".tpy");
+        if (!File.Exists(path))
+        {
+            var e = Exc.ModuleNotFoundError($"No module named '{name}'");
+            var n = PyStr.FromString(name);
+            e.Value.InstanceDict!.SetItemString("name", n);
+            n.Decref();
+            throw e;
+        }
+        string source = File.ReadAllText(path);
+        CodeObject code;
+        try { code = Compile(source, path); }
+        catch (SyntaxErrorException se) { throw ts.SyntaxErrorToPython(se); }
+        var module = new PyModule(name);
+        module.Dict.SetItemString("__builtins__", BuiltinsDict);
+        var file = PyStr.FromString(path);
+        module.Dict.SetItemString("__file__", file);
+        file.Decref();
+        Modules.SetItemString(name, module);
+        try
+        {
+            ts.RunModuleCode(code, module.Dict).Decref();
+        }
+        catch
+        {
+            Modules.DelItemString(name);
+            module.Decref();
+            code.Decref();
+            throw;
+        }
+        code.Decref();
+        return module;
+    }
+}
+
+/// <summary>
+/// sys.stdout / sys.stderr: UTF-8 text over a byte stream with Python's
+/// buffering (stdout block-buffered when not a terminal, stderr line-buffered).
+/// Writes are serialised so concurrent prints never corrupt the stream.
+/// </summary>
+public sealed class PyOutput
+{
+    private readonly Stream _stream;
+    private readonly bool _lineBuffered;
+    private readonly byte[] _buffer = new byte[8192];
+    private int _count;
+    private readonly object _lock = new();
+
+    public PyOutput(Stream stream, bool lineBuffered) { _stream = stream; _lineBuffered = lineBuffered; }
+
+    public void Write(string s)
+    {
+        lock (_lock)
+        {
+            int max = Encoding.UTF8.GetMaxByteCount(s.Length);
+            if (max > _buffer.Length - _count) FlushLocked();
+            if (max > _buffer.Length)
+            {
+                var bytes = Encoding.UTF8.GetBytes(s);
+                _stream.Write(bytes, 0, bytes.Length);
+            }
+            else _count += Encoding.UTF8.GetBytes(s, 0, s.Length, _buffer, _count);
+            if (_lineBuffered && s.Contains('\n')) FlushLocked();
+        }
+    }
+
+    public void Flush() { lock (_lock) FlushLocked(); }
+
+    private void FlushLocked()
+    {
+        if (_count > 0)
+        {
+            try { _stream.Write(_buffer, 0, _count); } catch (IOException) { }
+            _count = 0;
+        }
+        try { _stream.Flush(); } catch (IOException) { }
+    }
+}

@@ -1,0 +1,1203 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using ToyPy.Bytecode;
+using ToyPy.Objects;
+
+namespace ToyPy.Runtime;
+
+/// <summary>How the last Run ended: its entry frame returned, or (generators) yielded.</summary>
+internal enum FrameExit { Returned, Yielded }
+
+public sealed partial class PyThreadState
+{
+    internal FrameExit LastExit;
+    /// <summary>Set by RERAISE and bare `raise`: the unwinder must not add a traceback line for the re-raising frame.</summary>
+    private bool _reraising;
+
+    /// <summary>
+    /// Run frames starting at entry until entry returns (or yields). Python
+    /// calls inside push frames and continue in the same loop; only host
+    /// re-entry (a builtin calling Python) nests Run. Every error — raised by
+    /// a builtin, by the loop, or by a `raise` statement — leaves the loop as
+    /// a PyException and comes back here, where the unwinder finds a handler
+    /// in this Run's frames or lets it propagate to the host caller.
+    /// </summary>
+    internal PyObject Run(Frame entry)
+    {
+        entry.IsEntry = true;
+        var saved = CurrentFrame;
+        Frame frame = entry;
+        try
+        {
+            while (true)
+            {
+                try
+                {
+                    return Loop(ref frame);
+                }
+                catch (PyException ex)
+                {
+                    bool reraise = _reraising;
+                    _reraising = false;
+                    if (!Unwind(ref frame, ex.Value, !reraise)) throw;
+                }
+                catch (InsufficientExecutionStackException)
+                {
+                    var e = Exc.RecursionError("maximum recursion depth exceeded");
+                    if (!Unwind(ref frame, e.Value, true)) throw e;
+                }
+            }
+        }
+        finally
+        {
+            CurrentFrame = saved;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Decref(PyObject o)
+    {
+        if (--o.RefCount == 0) Heap.Dealloc(o);
+    }
+
+    private static PyException UnboundLocal(CodeObject code, int i) =>
+        Exc.UnboundLocalError($"cannot access local variable '{code.LocalsPlusNames[i]}' where it is not associated with a value");
+
+    private static PyException UnboundFree(CodeObject code, int i) =>
+        (code.LocalsPlusKinds[i] & LocalKind.Free) != 0
+            ? Exc.NameError($"cannot access free variable '{code.LocalsPlusNames[i]}' where it is not associated with a value in enclosing scope")
+            : UnboundLocal(code, i);
+
+    private static PyException NameNotDefined(PyStr name)
+    {
+        var e = Exc.NameError($"name '{name.Value}' is not defined");
+        return e;
+    }
+
+    /// <summary>The dispatch loop: one switch over the instruction set (Python/ceval.c).</summary>
+    [SkipLocalsInit]
+    private PyObject Loop(ref Frame frame)
+    {
+        PyObject?[] s;
+        int sp, ip;
+        int[] code;
+        PyObject[] consts;
+        PyStr[] names;
+        CodeObject co;
+        PyTuple? kwnames = null;
+
+    load_frame:
+        CurrentFrame = frame;
+        co = frame.Code;
+        s = frame.Slots;
+        sp = frame.Sp;
+        ip = frame.Ip;
+        code = co.Instructions;
+        consts = co.Consts;
+        names = co.Names;
+
+        while (true)
+        {
+            int word = code[ip];
+            frame.LastI = ip;
+            ip++;
+            int arg = word >>> 8;
+            switch ((OpCode)(word & 0xFF))
+            {
+                case OpCode.Nop:
+                    continue;
+
+                case OpCode.Resume:
+                    if (EvalBreaker != 0) { frame.Ip = ip; frame.Sp = sp; HandleEvalBreaker(); }
+                    continue;
+
+                case OpCode.PopTop:
+                {
+                    var v = s[--sp]!; s[sp] = null;
+                    Decref(v);
+                    continue;
+                }
+
+                case OpCode.PushNull:
+                    s[sp++] = null;
+                    continue;
+
+                case OpCode.Copy:
+                {
+                    var v = s[sp - arg]!;
+                    v.RefCount++;
+                    s[sp++] = v;
+                    continue;
+                }
+
+                case OpCode.Swap:
+                    (s[sp - 1], s[sp - arg]) = (s[sp - arg], s[sp - 1]);
+                    continue;
+
+                case OpCode.LoadConst:
+                {
+                    var c = consts[arg];
+                    c.RefCount++;
+                    s[sp++] = c;
+                    continue;
+                }
+
+                case OpCode.LoadFast:
+                {
+                    var v = s[arg] ?? throw UnboundLocal(co, arg);
+                    v.RefCount++;
+                    s[sp++] = v;
+                    continue;
+                }
+
+                case OpCode.StoreFast:
+                {
+                    var v = s[--sp]; s[sp] = null;
+                    var old = s[arg];
+                    s[arg] = v;
+                    if (old is not null) Decref(old);
+                    continue;
+                }
+
+                case OpCode.DeleteFast:
+                {
+                    var old = s[arg] ?? throw UnboundLocal(co, arg);
+                    s[arg] = null;
+                    Decref(old);
+                    continue;
+                }
+
+                case OpCode.LoadName:
+                {
+                    var name = names[arg];
+                    var v = (frame.Locals is { } loc ? LookupLocalsMapping(loc, name) : null)
+                            ?? frame.Globals.GetItemStr(name) ?? frame.Builtins.GetItemStr(name)
+                            ?? throw NameNotDefined(name);
+                    v.RefCount++;
+                    s[sp++] = v;
+                    continue;
+                }
+
+                case OpCode.StoreName:
+                {
+                    var loc = frame.Locals ?? throw Exc.SystemError($"no locals found when storing {names[arg].Value}");
+                    loc.SetItem(names[arg], s[sp - 1]!);
+                    var v = s[--sp]!; s[sp] = null;
+                    Decref(v);
+                    continue;
+                }
+
+                case OpCode.DeleteName:
+                {
+                    var loc = frame.Locals ?? throw Exc.SystemError("no locals when deleting");
+                    var old = loc.Pop(names[arg]) ?? throw NameNotDefined(names[arg]);
+                    Decref(old);
+                    continue;
+                }
+
+                case OpCode.LoadGlobal:
+                {
+                    var name = names[arg >> 1];
+                    var v = frame.Globals.GetItemStr(name) ?? frame.Builtins.GetItemStr(name) ?? throw NameNotDefined(name);
+                    if ((arg & 1) != 0) s[sp++] = null;
+                    v.RefCount++;
+                    s[sp++] = v;
+                    continue;
+                }
+
+                case OpCode.StoreGlobal:
+                {
+                    frame.Globals.SetItem(names[arg], s[sp - 1]!);
+                    var v = s[--sp]!; s[sp] = null;
+                    Decref(v);
+                    continue;
+                }
+
+                case OpCode.DeleteGlobal:
+                {
+                    var old = frame.Globals.Pop(names[arg]) ?? throw NameNotDefined(names[arg]);
+                    Decref(old);
+                    continue;
+                }
+
+                case OpCode.LoadDeref:
+                {
+                    var v = ((PyCell)s[arg]!).Contents ?? throw UnboundFree(co, arg);
+                    v.RefCount++;
+                    s[sp++] = v;
+                    continue;
+                }
+
+                case OpCode.StoreDeref:
+                {
+                    var v = s[--sp]; s[sp] = null;
+                    var cell = (PyCell)s[arg]!;
+                    var old = cell.Contents;
+                    cell.Contents = v;
+                    if (old is not null) Decref(old);
+                    continue;
+                }
+
+                case OpCode.DeleteDeref:
+                {
+                    var cell = (PyCell)s[arg]!;
+                    var old = cell.Contents ?? throw UnboundFree(co, arg);
+                    cell.Contents = null;
+                    Decref(old);
+                    continue;
+                }
+
+                case OpCode.LoadClosure:
+                {
+                    var cell = s[arg]!;
+                    cell.RefCount++;
+                    s[sp++] = cell;
+                    continue;
+                }
+
+                case OpCode.LoadClassDeref:
+                {
+                    var name = co.LocalsPlusNames[arg];
+                    var v = frame.Locals?.GetItemString(name) ?? ((PyCell)s[arg]!).Contents ?? throw UnboundFree(co, arg);
+                    v.RefCount++;
+                    s[sp++] = v;
+                    continue;
+                }
+
+                case OpCode.MakeCell:
+                    s[arg] = new PyCell(s[arg]); // the cell takes over the slot's reference
+                    continue;
+
+                case OpCode.CopyFreeVars:
+                {
+                    var closure = frame.Function!.Closure!;
+                    int offset = co.NLocalsPlus - arg;
+                    for (int i = 0; i < arg; i++) s[offset + i] = closure[i].NewRef();
+                    continue;
+                }
+
+                case OpCode.LoadAttr:
+                {
+                    var o = s[sp - 1]!;
+                    var r = Ops.GetAttr(o, names[arg]);
+                    s[sp - 1] = r;
+                    Decref(o);
+                    continue;
+                }
+
+                case OpCode.StoreAttr:
+                {
+                    var o = s[sp - 1]!;
+                    var v = s[sp - 2]!;
+                    Ops.SetAttr(o, names[arg], v);
+                    s[--sp] = null; s[--sp] = null;
+                    Decref(o); Decref(v);
+                    continue;
+                }
+
+                case OpCode.DeleteAttr:
+                {
+                    var o = s[sp - 1]!;
+                    Ops.SetAttr(o, names[arg], null);
+                    s[--sp] = null;
+                    Decref(o);
+                    continue;
+                }
+
+                case OpCode.LoadMethod:
+                {
+                    var o = s[sp - 1]!;
+                    var name = names[arg];
+                    var tp = o.Type;
+                    var descr = tp.Lookup(name.Value);
+                    if (descr is PyFunction or PyMethodDescriptor && o is not PyType && o is not PyModule
+                        && (!tp.IsHeapType || tp.Lookup("__getattribute__") is not PyFunction))
+                    {
+                        bool shadowed = o is PyInstance pi ? pi.Dict?.GetItemStr(name) is not null : o.InstanceDict?.GetItemStr(name) is not null;
+                        if (!shadowed)
+                        {
+                            descr.RefCount++;
+                            s[sp - 1] = descr;
+                            s[sp++] = o; // the object's reference moves up a slot: it is self
+                            continue;
+                        }
+                    }
+                    var attr = Ops.GetAttr(o, name);
+                    s[sp - 1] = null;
+                    s[sp++] = attr;
+                    Decref(o);
+                    continue;
+                }
+
+                case OpCode.BinarySubscr:
+                {
+                    var container = s[sp - 2]!;
+                    var key = s[sp - 1]!;
+                    PyObject r;
+                    if (container is PyList list && key.Type == PyTypes.Int && !((PyInt)key).IsBig)
+                    {
+                        long i = ((PyInt)key).Value;
+                        if (i < 0) i += list.Count;
+                        if ((ulong)i >= (ulong)list.Count) throw Exc.IndexError("list index out of range");
+                        r = list.Items[i];
+                        r.RefCount++;
+                    }
+                    else if (container.Type == PyTypes.Dict) r = container.GetItem(key);
+                    else r = Ops.GetItem(container, key);
+                    s[--sp] = null;
+                    s[sp - 1] = r;
+                    Decref(key); Decref(container);
+                    continue;
+                }
+
+                case OpCode.StoreSubscr:
+                {
+                    var key = s[sp - 1]!;
+                    var container = s[sp - 2]!;
+                    var v = s[sp - 3]!;
+                    Ops.SetItem(container, key, v);
+                    s[--sp] = null; s[--sp] = null; s[--sp] = null;
+                    Decref(key); Decref(container); Decref(v);
+                    continue;
+                }
+
+                case OpCode.DeleteSubscr:
+                {
+                    var key = s[sp - 1]!;
+                    var container = s[sp - 2]!;
+                    Ops.DelItem(container, key);
+                    s[--sp] = null; s[--sp] = null;
+                    Decref(key); Decref(container);
+                    continue;
+                }
+
+                case OpCode.BuildSlice:
+                {
+                    PyObject step = arg == 3 ? s[--sp]! : PyNone.Instance.NewRef();
+                    if (arg == 3) s[sp] = null;
+                    var stop = s[--sp]!; s[sp] = null;
+                    var start = s[sp - 1]!;
+                    s[sp - 1] = new PySlice(start, stop, step);
+                    continue;
+                }
+
+                case OpCode.BinaryOp:
+                {
+                    var a = s[sp - 2]!;
+                    var b = s[sp - 1]!;
+                    PyObject r;
+                    if (a.Type == PyTypes.Int && b.Type == PyTypes.Int && !((PyInt)a).IsBig && !((PyInt)b).IsBig)
+                    {
+                        long x = ((PyInt)a).Value, y = ((PyInt)b).Value;
+                        switch ((BinaryOperation)arg)
+                        {
+                            case BinaryOperation.Add:
+                            case BinaryOperation.InplaceAdd:
+                            {
+                                long z = x + y;
+                                r = ((x ^ z) & (y ^ z)) < 0 ? PyInt.IntOp(BinaryOperation.Add, (PyInt)a, (PyInt)b) : PyInt.FromLong(z);
+                                break;
+                            }
+                            case BinaryOperation.Subtract:
+                            case BinaryOperation.InplaceSubtract:
+                            {
+                                long z = x - y;
+                                r = ((x ^ y) & (x ^ z)) < 0 ? PyInt.IntOp(BinaryOperation.Subtract, (PyInt)a, (PyInt)b) : PyInt.FromLong(z);
+                                break;
+                            }
+                            default:
+                                r = PyInt.IntOp(arg >= 13 ? (BinaryOperation)(arg - 13) : (BinaryOperation)arg, (PyInt)a, (PyInt)b);
+                                break;
+                        }
+                    }
+                    else if (a.Type == PyTypes.Float && b.Type == PyTypes.Float)
+                        r = PyFloat.FloatOp(arg >= 13 ? (BinaryOperation)(arg - 13) : (BinaryOperation)arg, ((PyFloat)a).Value, ((PyFloat)b).Value);
+                    else
+                        r = Ops.BinaryOp(a, b, (BinaryOperation)arg);
+                    if (ReferenceEquals(r, PyNotImplemented.Instance)) { Decref(r); r = Ops.BinaryOp(a, b, (BinaryOperation)arg); }
+                    s[--sp] = null;
+                    s[sp - 1] = r;
+                    Decref(a); Decref(b);
+                    continue;
+                }
+
+                case OpCode.UnaryNegative:
+                case OpCode.UnaryPositive:
+                case OpCode.UnaryInvert:
+                {
+                    var o = s[sp - 1]!;
+                    var op = (OpCode)(word & 0xFF);
+                    var r = op == OpCode.UnaryNegative ? Ops.Negative(o) : op == OpCode.UnaryPositive ? Ops.Positive(o) : Ops.Invert(o);
+                    s[sp - 1] = r;
+                    Decref(o);
+                    continue;
+                }
+
+                case OpCode.UnaryNot:
+                {
+                    var o = s[sp - 1]!;
+                    bool t = Ops.IsTrue(o);
+                    s[sp - 1] = t ? PyBool.False.NewRef() : PyBool.True.NewRef();
+                    Decref(o);
+                    continue;
+                }
+
+                case OpCode.CompareOp:
+                {
+                    var a = s[sp - 2]!;
+                    var b = s[sp - 1]!;
+                    PyObject r;
+                    if (a.Type == PyTypes.Int && b.Type == PyTypes.Int && !((PyInt)a).IsBig && !((PyInt)b).IsBig)
+                    {
+                        long x = ((PyInt)a).Value, y = ((PyInt)b).Value;
+                        bool t = (ComparisonOperation)arg switch
+                        {
+                            ComparisonOperation.Lt => x < y, ComparisonOperation.Le => x <= y,
+                            ComparisonOperation.Eq => x == y, ComparisonOperation.Ne => x != y,
+                            ComparisonOperation.Gt => x > y, _ => x >= y,
+                        };
+                        r = t ? PyBool.True : PyBool.False;
+                        r.RefCount++;
+                    }
+                    else r = Ops.RichCompare(a, b, (ComparisonOperation)arg);
+                    s[--sp] = null;
+                    s[sp - 1] = r;
+                    Decref(a); Decref(b);
+                    continue;
+                }
+
+                case OpCode.IsOp:
+                {
+                    var b = s[--sp]!; s[sp] = null;
+                    var a = s[sp - 1]!;
+                    bool t = ReferenceEquals(a, b) ^ (arg != 0);
+                    s[sp - 1] = t ? PyBool.True.NewRef() : PyBool.False.NewRef();
+                    Decref(a); Decref(b);
+                    continue;
+                }
+
+                case OpCode.ContainsOp:
+                {
+                    var container = s[sp - 1]!;
+                    var item = s[sp - 2]!;
+                    bool t = Ops.Contains(container, item) ^ (arg != 0);
+                    s[--sp] = null;
+                    s[sp - 1] = t ? PyBool.True.NewRef() : PyBool.False.NewRef();
+                    Decref(container); Decref(item);
+                    continue;
+                }
+
+                case OpCode.JumpForward:
+                    ip = arg;
+                    continue;
+
+                case OpCode.JumpBackward:
+                    ip = arg;
+                    if (EvalBreaker != 0) { frame.Ip = ip; frame.Sp = sp; HandleEvalBreaker(); }
+                    continue;
+
+                case OpCode.PopJumpIfFalse:
+                case OpCode.PopJumpIfTrue:
+                {
+                    var v = s[sp - 1]!;
+                    bool t = ReferenceEquals(v, PyBool.True) || (!ReferenceEquals(v, PyBool.False) && Ops.IsTrue(v));
+                    s[--sp] = null;
+                    Decref(v);
+                    if (t == ((OpCode)(word & 0xFF) == OpCode.PopJumpIfTrue)) ip = arg;
+                    continue;
+                }
+
+                case OpCode.PopJumpIfNone:
+                case OpCode.PopJumpIfNotNone:
+                {
+                    var v = s[--sp]!; s[sp] = null;
+                    bool isNone = ReferenceEquals(v, PyNone.Instance);
+                    Decref(v);
+                    if (isNone == ((OpCode)(word & 0xFF) == OpCode.PopJumpIfNone)) ip = arg;
+                    continue;
+                }
+
+                case OpCode.JumpIfFalseOrPop:
+                case OpCode.JumpIfTrueOrPop:
+                {
+                    var v = s[sp - 1]!;
+                    bool t = Ops.IsTrue(v);
+                    if (t == ((OpCode)(word & 0xFF) == OpCode.JumpIfTrueOrPop)) ip = arg;
+                    else { s[--sp] = null; Decref(v); }
+                    continue;
+                }
+
+                case OpCode.GetIter:
+                {
+                    var o = s[sp - 1]!;
+                    var it = Ops.GetIter(o);
+                    s[sp - 1] = it;
+                    Decref(o);
+                    continue;
+                }
+
+                case OpCode.ForIter:
+                {
+                    var it = s[sp - 1]!;
+                    frame.Ip = ip; frame.Sp = sp;
+                    var next = it.Type.IsHeapType ? Ops.Next(it) : it.Next();
+                    if (next is not null) { s[sp++] = next; continue; }
+                    s[--sp] = null;
+                    Decref(it);
+                    ip = arg;
+                    continue;
+                }
+
+                case OpCode.BuildTuple:
+                {
+                    var t = PyTuple.Allocate(arg);
+                    for (int i = arg - 1; i >= 0; i--) { t.Items[i] = s[--sp]!; s[sp] = null; }
+                    s[sp++] = t;
+                    continue;
+                }
+
+                case OpCode.BuildList:
+                {
+                    var items = new PyObject[Math.Max(arg, 4)];
+                    for (int i = arg - 1; i >= 0; i--) { items[i] = s[--sp]!; s[sp] = null; }
+                    s[sp++] = PyList.FromArrayStealing(items, arg);
+                    continue;
+                }
+
+                case OpCode.BuildSet:
+                {
+                    var set = new PySet();
+                    try { for (int i = sp - arg; i < sp; i++) set.Add(s[i]!); }
+                    catch { set.Decref(); throw; }
+                    for (int i = 0; i < arg; i++) { var v = s[--sp]!; s[sp] = null; Decref(v); }
+                    s[sp++] = set;
+                    continue;
+                }
+
+                case OpCode.BuildMap:
+                {
+                    var d = new PyDict();
+                    try { for (int i = sp - 2 * arg; i < sp; i += 2) d.SetItem(s[i]!, s[i + 1]!); }
+                    catch { d.Decref(); throw; }
+                    for (int i = 0; i < 2 * arg; i++) { var v = s[--sp]!; s[sp] = null; Decref(v); }
+                    s[sp++] = d;
+                    continue;
+                }
+
+                case OpCode.BuildConstKeyMap:
+                {
+                    var keys = (PyTuple)s[sp - 1]!;
+                    var d = new PyDict();
+                    try { for (int i = 0; i < arg; i++) d.SetItem(keys[i], s[sp - 1 - arg + i]!); }
+                    catch { d.Decref(); throw; }
+                    for (int i = 0; i <= arg; i++) { var v = s[--sp]!; s[sp] = null; Decref(v); }
+                    s[sp++] = d;
+                    continue;
+                }
+
+                case OpCode.BuildString:
+                {
+                    var sb = new StringBuilder();
+                    for (int i = sp - arg; i < sp; i++) sb.Append(((PyStr)s[i]!).Value);
+                    for (int i = 0; i < arg; i++) { var v = s[--sp]!; s[sp] = null; Decref(v); }
+                    s[sp++] = PyStr.FromString(sb.ToString());
+                    continue;
+                }
+
+                case OpCode.ListAppend:
+                {
+                    var v = s[--sp]!; s[sp] = null;
+                    ((PyList)s[sp - arg]!).AppendStealing(v);
+                    continue;
+                }
+
+                case OpCode.SetAdd:
+                {
+                    var v = s[sp - 1]!;
+                    ((PySet)s[sp - 1 - arg]!).Add(v);
+                    s[--sp] = null;
+                    Decref(v);
+                    continue;
+                }
+
+                case OpCode.MapAdd:
+                {
+                    var value = s[sp - 1]!;
+                    var key = s[sp - 2]!;
+                    ((PyDict)s[sp - 2 - arg]!).SetItem(key, value);
+                    s[--sp] = null; s[--sp] = null;
+                    Decref(value); Decref(key);
+                    continue;
+                }
+
+                case OpCode.ListExtend:
+                {
+                    var iterable = s[sp - 1]!;
+                    var list = (PyList)s[sp - 1 - arg]!;
+                    try { list.Extend(iterable); }
+                    catch (PyException e) when (e.Value.Type == ExceptionTypes.TypeError && !iterable.Type.IsHeapType && iterable is not (PyList or PyTuple or PyStr or PyDict or PySet or PyRange or PyGenerator))
+                    {
+                        e.Value.Decref();
+                        throw Exc.TypeError($"Value after * must be an iterable, not {iterable.Type.Name}");
+                    }
+                    s[--sp] = null;
+                    Decref(iterable);
+                    continue;
+                }
+
+                case OpCode.SetUpdate:
+                {
+                    var iterable = s[sp - 1]!;
+                    ((PySet)s[sp - 1 - arg]!).Update(iterable);
+                    s[--sp] = null;
+                    Decref(iterable);
+                    continue;
+                }
+
+                case OpCode.DictUpdate:
+                case OpCode.DictMerge:
+                {
+                    var update = s[sp - 1]!;
+                    var d = (PyDict)s[sp - 1 - arg]!;
+                    bool merge = (OpCode)(word & 0xFF) == OpCode.DictMerge;
+                    if (update is not PyDict && update.GetAttr(PyStr.Intern("keys")) is not { } keysAttr)
+                        throw Exc.TypeError(merge ? $"argument after ** must be a mapping, not {update.Type.Name}"
+                                                  : $"'{update.Type.Name}' object is not a mapping");
+                    else if (update is not PyDict) { }
+                    d.Update(update, errorOnDuplicate: merge);
+                    s[--sp] = null;
+                    Decref(update);
+                    continue;
+                }
+
+                case OpCode.ListToTuple:
+                {
+                    var list = (PyList)s[sp - 1]!;
+                    s[sp - 1] = PyTuple.FromSpan(list.Items.AsSpan(0, list.Count));
+                    Decref(list);
+                    continue;
+                }
+
+                case OpCode.UnpackSequence:
+                {
+                    var seq = s[sp - 1]!;
+                    if (seq is PyTuple t && t.Count == arg)
+                    {
+                        s[--sp] = null;
+                        for (int i = arg - 1; i >= 0; i--) s[sp++] = t.Items[i].NewRef();
+                    }
+                    else if (seq is PyList l && l.Count == arg)
+                    {
+                        s[--sp] = null;
+                        for (int i = arg - 1; i >= 0; i--) s[sp++] = l.Items[i].NewRef();
+                    }
+                    else
+                    {
+                        var items = UnpackIterable(seq, arg, -1);
+                        s[--sp] = null;
+                        for (int i = items.Length - 1; i >= 0; i--) s[sp++] = items[i];
+                    }
+                    Decref(seq);
+                    continue;
+                }
+
+                case OpCode.UnpackEx:
+                {
+                    var seq = s[sp - 1]!;
+                    int before = arg & 0xFF, after = arg >> 8;
+                    var items = UnpackIterable(seq, before, after);
+                    s[--sp] = null;
+                    for (int i = items.Length - 1; i >= 0; i--) s[sp++] = items[i];
+                    Decref(seq);
+                    continue;
+                }
+
+                case OpCode.FormatValue:
+                {
+                    bool hasSpec = (arg & 4) != 0;
+                    var spec = hasSpec ? (PyStr)s[sp - 1]! : null;
+                    var v = s[sp - (hasSpec ? 2 : 1)]!;
+                    PyObject converted = (arg & 3) switch
+                    {
+                        1 => Ops.Str(v),
+                        2 => Ops.Repr(v),
+                        3 => Modules.Builtins.Ascii(v),
+                        _ => v.NewRef(),
+                    };
+                    PyStr r;
+                    try
+                    {
+                        r = converted.Type == PyTypes.Str && (spec is null || spec.Value.Length == 0)
+                            ? (PyStr)converted.NewRef()
+                            : Ops.Format(converted, spec?.Value ?? "");
+                    }
+                    finally { Decref(converted); }
+                    if (hasSpec) { s[--sp] = null; Decref(spec!); }
+                    s[sp - 1] = r;
+                    Decref(v);
+                    continue;
+                }
+
+                case OpCode.KwNames:
+                    kwnames = (PyTuple)consts[arg];
+                    continue;
+
+                case OpCode.Call:
+                {
+                    int argc = arg;
+                    int baseIdx = sp - argc - 2;
+                    var first = s[baseIdx];
+                    PyObject callable;
+                    int argStart, nargs = argc;
+                    if (first is not null) { callable = first; argStart = baseIdx + 1; nargs++; }
+                    else { callable = s[baseIdx + 1]!; argStart = baseIdx + 2; }
+                    var kw = kwnames;
+                    kwnames = null;
+
+                    if (callable is PyFunction f && (f.Code.Flags & CodeFlags.Generator) == 0)
+                    {
+                        frame.Ip = ip;
+                        var fc = f.Code;
+                        var callee = PushFrame(fc, f, f.Globals, f.Builtins, null);
+                        try
+                        {
+                            if (kw is null && nargs == fc.ArgCount && (fc.Flags & (CodeFlags.VarArgs | CodeFlags.VarKeywords)) == 0 && fc.KwOnlyArgCount == 0)
+                            {
+                                // Move the argument references into the callee's locals.
+                                var cs = callee.Slots;
+                                for (int i = 0; i < nargs; i++) { cs[i] = s[argStart + i]; s[argStart + i] = null; }
+                            }
+                            else
+                            {
+                                BindArguments(callee, f, new ReadOnlySpan<PyObject>(s!, argStart, nargs), kw);
+                                for (int i = argStart; i < argStart + nargs; i++) { var v = s[i]!; s[i] = null; Decref(v); }
+                            }
+                        }
+                        catch
+                        {
+                            callee.Function = null; // the function reference is still on our stack
+                            PopFrame(callee);
+                            throw;
+                        }
+                        // The callable's stack reference now belongs to the callee frame.
+                        s[baseIdx] = null; s[baseIdx + 1] = null;
+                        frame.Sp = baseIdx;
+                        callee.Back = frame;
+                        frame = callee;
+                        goto load_frame;
+                    }
+
+                    if (callable is PyType cls && cls.IsHeapType && cls.Alloc == (AllocFn)PyTypes.Object.Alloc!
+                        && cls.Lookup("__init__") is PyFunction init && cls.Lookup("__new__") is not (PyStaticMethod or PyFunction)
+                        && (init.Code.Flags & CodeFlags.Generator) == 0 && first is null)
+                    {
+                        // A class call runs __init__ inline on the frame stack: [NULL, cls, args] becomes
+                        // [__init__, instance, args], a method call whose result is replaced by the instance.
+                        var instance = new PyInstance(cls);
+                        s[baseIdx] = init.NewRef();
+                        s[baseIdx + 1] = instance;
+                        Decref(cls);
+                        instance.RefCount++;
+                        frame.Ip = ip;
+                        var fc = init.Code;
+                        Frame callee;
+                        try
+                        {
+                            callee = PushFrame(fc, init, init.Globals, init.Builtins, null);
+                        }
+                        catch { Decref(instance); throw; }
+                        try
+                        {
+                            BindArguments(callee, init, new ReadOnlySpan<PyObject>(s!, baseIdx + 1, argc + 1), kw);
+                        }
+                        catch
+                        {
+                            callee.Function = null;
+                            PopFrame(callee);
+                            Decref(instance);
+                            throw;
+                        }
+                        for (int i = baseIdx + 1; i < baseIdx + 2 + argc; i++) { var v = s[i]!; s[i] = null; Decref(v); }
+                        s[baseIdx] = null;
+                        callee.InitInstance = instance;
+                        frame.Sp = baseIdx;
+                        callee.Back = frame;
+                        frame = callee;
+                        goto load_frame;
+                    }
+
+                    frame.Ip = ip; frame.Sp = sp;
+                    var result = Ops.Call(callable, new ReadOnlySpan<PyObject>(s!, argStart, nargs), kw);
+                    for (int i = sp - 1; i >= baseIdx; i--)
+                    {
+                        var v = s[i];
+                        if (v is not null) { s[i] = null; Decref(v); }
+                    }
+                    sp = baseIdx;
+                    s[sp++] = result;
+                    if (EvalBreaker != 0) { frame.Ip = ip; frame.Sp = sp; HandleEvalBreaker(); }
+                    continue;
+                }
+
+                case OpCode.CallFunctionEx:
+                {
+                    bool hasKw = (arg & 1) != 0;
+                    var kwargs = hasKw ? s[sp - 1] : null;
+                    var callargs = (PyTuple)s[sp - (hasKw ? 2 : 1)]!;
+                    var callable = s[sp - (hasKw ? 3 : 2)]!;
+                    int baseIdx = sp - (hasKw ? 4 : 3);
+                    frame.Ip = ip; frame.Sp = sp;
+                    PyObject result;
+                    if (kwargs is PyDict kd && kd.Count > 0)
+                    {
+                        var all = new PyObject[callargs.Count + kd.Count];
+                        var knames = new PyObject[kd.Count];
+                        callargs.Items.CopyTo(all, 0);
+                        int k = 0;
+                        foreach (var (key, value) in kd.Items())
+                        {
+                            if (key is not PyStr) throw Exc.TypeError("keywords must be strings");
+                            all[callargs.Count + k] = value;
+                            knames[k++] = key.NewRef();
+                        }
+                        using var names2 = new TempRef(PyTuple.Create(knames));
+                        result = Ops.Call(callable, all, (PyTuple)names2.Value);
+                    }
+                    else result = Ops.Call(callable, callargs.Items, null);
+                    for (int i = sp - 1; i >= baseIdx; i--)
+                    {
+                        var v = s[i];
+                        if (v is not null) { s[i] = null; Decref(v); }
+                    }
+                    sp = baseIdx;
+                    s[sp++] = result;
+                    continue;
+                }
+
+                case OpCode.MakeFunction:
+                {
+                    var fcode = (CodeObject)s[--sp]!; s[sp] = null;
+                    var fn = new PyFunction(fcode, frame.Globals, frame.Builtins);
+                    Decref(fcode);
+                    if ((arg & 8) != 0) { fn.Closure = (PyTuple)s[--sp]!; s[sp] = null; }
+                    if ((arg & 4) != 0) { var ann = s[--sp]!; s[sp] = null; Decref(ann); }
+                    if ((arg & 2) != 0) { fn.KwDefaults = (PyDict)s[--sp]!; s[sp] = null; }
+                    if ((arg & 1) != 0) { fn.Defaults = (PyTuple)s[--sp]!; s[sp] = null; }
+                    s[sp++] = fn;
+                    continue;
+                }
+
+                case OpCode.LoadBuildClass:
+                {
+                    var bc = frame.Builtins.GetItemString("__build_class__") ?? throw Exc.NameError("__build_class__ not found");
+                    bc.RefCount++;
+                    s[sp++] = bc;
+                    continue;
+                }
+
+                case OpCode.ReturnValue:
+                {
+                    var result = s[--sp]!; s[sp] = null;
+                    if (frame.InitInstance is { } inst)
+                    {
+                        if (!ReferenceEquals(result, PyNone.Instance))
+                        {
+                            s[sp++] = result;
+                            throw Exc.TypeError($"__init__() should return None, not '{result.Type.Name}'");
+                        }
+                        Decref(result);
+                        result = inst;
+                        frame.InitInstance = null;
+                    }
+                    if (frame.Generator is not null)
+                    {
+                        frame.Ip = ip; frame.Sp = sp;
+                        LastExit = FrameExit.Returned;
+                        return result;
+                    }
+                    var back = frame.Back;
+                    bool entry = frame.IsEntry;
+                    PopFrame(frame);
+                    if (entry)
+                    {
+                        LastExit = FrameExit.Returned;
+                        return result;
+                    }
+                    frame = back!;
+                    frame.Slots[frame.Sp++] = result;
+                    if (EvalBreaker != 0) { CurrentFrame = frame; HandleEvalBreaker(); }
+                    goto load_frame;
+                }
+
+                case OpCode.YieldValue:
+                {
+                    var v = s[--sp]!; s[sp] = null;
+                    frame.Ip = ip; frame.Sp = sp;
+                    LastExit = FrameExit.Yielded;
+                    return v;
+                }
+
+                case OpCode.GetYieldFromIter:
+                {
+                    var o = s[sp - 1]!;
+                    if (o is PyGenerator) continue;
+                    var it = Ops.GetIter(o);
+                    s[sp - 1] = it;
+                    Decref(o);
+                    continue;
+                }
+
+                case OpCode.Send:
+                {
+                    var v = s[sp - 1]!;
+                    var receiver = s[sp - 2]!;
+                    frame.Ip = ip; frame.Sp = sp;
+                    PyObject? r;
+                    if (receiver is PyGenerator g) r = ResumeGenerator(g, ReferenceEquals(v, PyNone.Instance) ? null : v, null);
+                    else if (ReferenceEquals(v, PyNone.Instance)) r = Ops.Next(receiver);
+                    else r = Ops.CallMethod(receiver, "send", new[] { v });
+                    s[--sp] = null;
+                    Decref(v);
+                    if (r is not null) { s[sp++] = r; continue; }
+                    // The sub-iterator returned: its return value replaces it.
+                    PyObject retval = receiver is PyGenerator g2 && g2.ReturnValue is { } rv ? rv : PyNone.Instance.NewRef();
+                    if (receiver is PyGenerator g3) g3.ReturnValue = null;
+                    s[sp - 1] = retval;
+                    Decref(receiver);
+                    ip = arg;
+                    continue;
+                }
+
+                case OpCode.PushExcInfo:
+                {
+                    var exc = s[sp - 1]!;
+                    var prev = HandledException ?? PyNone.Instance.NewRef();
+                    exc.RefCount++;
+                    HandledException = exc;
+                    s[sp - 1] = prev;
+                    s[sp++] = exc;
+                    continue;
+                }
+
+                case OpCode.PopExcept:
+                {
+                    var prev = s[--sp]!; s[sp] = null;
+                    var old = HandledException;
+                    if (ReferenceEquals(prev, PyNone.Instance)) { HandledException = null; Decref(prev); }
+                    else HandledException = prev;
+                    if (old is not null) Decref(old);
+                    continue;
+                }
+
+                case OpCode.Reraise:
+                {
+                    var exc = s[--sp]!; s[sp] = null;
+                    if (arg != 0 && s[sp - arg] is PyInt lasti) frame.LastI = (int)lasti.Value;
+                    frame.Sp = sp;
+                    _reraising = true;
+                    throw new PyException((PyBaseException)exc);
+                }
+
+                case OpCode.CheckExcMatch:
+                {
+                    var type = s[sp - 1]!;
+                    var exc = s[sp - 2]!;
+                    bool match = ExceptionMatches(exc, type);
+                    s[sp - 1] = match ? PyBool.True.NewRef() : PyBool.False.NewRef();
+                    Decref(type);
+                    continue;
+                }
+
+                case OpCode.RaiseVarargs:
+                {
+                    frame.Sp = sp;
+                    if (arg == 0)
+                    {
+                        var cur = HandledException ?? throw Exc.RuntimeError("No active exception to reraise");
+                        cur.RefCount++;
+                        _reraising = true;
+                        throw new PyException((PyBaseException)cur);
+                    }
+                    PyObject? cause = null;
+                    if (arg == 2) { cause = s[--sp]; s[sp] = null; }
+                    var raised = s[--sp]!; s[sp] = null;
+                    PyBaseException e;
+                    try { e = MakeException(raised, null); }
+                    finally { Decref(raised); }
+                    if (cause is not null)
+                    {
+                        PyObject? c = null;
+                        try
+                        {
+                            if (cause is PyNone) c = null;
+                            else if (cause is PyType ct && ct.IsSubtypeOf(ExceptionTypes.BaseException)) c = Ops.Call0(ct);
+                            else if (cause is PyBaseException) c = cause.NewRef();
+                            else throw Exc.TypeError("exception causes must derive from BaseException");
+                        }
+                        catch { e.Decref(); Decref(cause); throw; }
+                        Decref(cause);
+                        var oldCause = e.Cause;
+                        e.Cause = c;
+                        e.SuppressContext = true;
+                        oldCause?.Decref();
+                    }
+                    throw new PyException(e);
+                }
+
+                case OpCode.LoadAssertionError:
+                    s[sp++] = ExceptionTypes.AssertionError.NewRef();
+                    continue;
+
+                case OpCode.BeforeWith:
+                {
+                    var mgr = s[sp - 1]!;
+                    var enter = mgr.Type.Lookup("__enter__");
+                    var exit = mgr.Type.Lookup("__exit__");
+                    if (enter is null || exit is null)
+                        throw Exc.TypeError($"'{mgr.Type.Name}' object does not support the context manager protocol");
+                    var boundExit = exit.IsDescriptor ? exit.DescrGet(mgr, mgr.Type) : exit.NewRef();
+                    PyObject entered;
+                    try { entered = Ops.CallSpecial(enter, mgr); }
+                    catch { boundExit.Decref(); throw; }
+                    s[sp - 1] = boundExit;
+                    s[sp++] = entered;
+                    Decref(mgr);
+                    continue;
+                }
+
+                case OpCode.WithExceptStart:
+                {
+                    var exc = s[sp - 1]!;
+                    var exit = s[sp - 4]!;
+                    Span<PyObject> args = [exc.Type, exc, PyNone.Instance];
+                    var r = Ops.Call(exit, args, null);
+                    s[sp++] = r;
+                    continue;
+                }
+
+                case OpCode.ImportName:
+                {
+                    var fromlist = s[sp - 1]!;
+                    var level = s[sp - 2]!;
+                    var module = Interp.Import(this, names[arg].Value, level is PyInt li ? (int)li.Value : 0);
+                    s[--sp] = null;
+                    s[sp - 1] = module;
+                    Decref(fromlist); Decref(level);
+                    continue;
+                }
+
+                case OpCode.ImportFrom:
+                {
+                    var module = s[sp - 1]!;
+                    var name = names[arg];
+                    var v = Ops.GetAttrOrNull(module, name);
+                    if (v is null)
+                    {
+                        string modName = module is PyModule pm ? pm.Name : "?";
+                        string where = module is PyModule pm2 && pm2.Dict.GetItemString("__file__") is PyStr file ? file.Value : "unknown location";
+                        throw Exc.ImportError(module is PyModule pm3 && Interp.IsBuiltinModule(pm3.Name)
+                            ? $"cannot import name '{name.Value}' from '{modName}' (unknown location)"
+                            : $"cannot import name '{name.Value}' from '{modName}' ({where})");
+                    }
+                    s[sp++] = v;
+                    continue;
+                }
+
+                case OpCode.ImportStar:
+                {
+                    var module = s[sp - 1]!;
+                    var loc = frame.Locals ?? throw Exc.SystemError("import * only allowed at module level");
+                    if (module is PyModule pm)
+                    {
+                        var all = pm.Dict.GetItemString("__all__");
+                        if (all is not null)
+                        {
+                            var it = Ops.GetIter(all);
+                            try
+                            {
+                                while (Ops.Next(it) is { } n)
+                                {
+                                    using var nr = new TempRef(n);
+                                    using var val = new TempRef(Ops.GetAttr(pm, (PyStr)n));
+                                    loc.SetItem(n, val.Value);
+                                }
+                            }
+                            finally { Decref(it); }
+                        }
+                        else
+                        {
+                            foreach (var (k, v) in pm.Dict.Items())
+                                if (k is PyStr ks && !ks.Value.StartsWith('_')) loc.SetItem(k, v);
+                        }
+                    }
+                    s[--sp] = null;
+                    Decref(module);
+                    continue;
+                }
+
+                default:
+                    throw Exc.SystemError($"unknown opcode {(OpCode)(word & 0xFF)}");
+            }
+        }
+    }
+
+    /// <summary>For LOAD_NAME in module/class bodies.</summary>
+    private static PyObject? LookupLocalsMapping(PyDict locals, PyStr name) => locals.GetItemStr(name);
+
+    /// <summary>except T: T may be a class or a tuple of classes (recursively).</summary>
+    internal static bool ExceptionMatches(PyObject exc, PyObject type)
+    {
+        if (type is PyTuple t)
+        {
+            foreach (var item in t.Items) if (ExceptionMatches(exc, item)) return true;
+            return false;
+        }
+        if (type is not PyType tt || !tt.IsSubtypeOf(ExceptionTypes.BaseException))
+            throw Exc.TypeError("catching classes that do not inherit from BaseException is not allowed");
+        return exc.Type.IsSubtypeOf(tt);
+    }
+
+    /// <summary>Unpack an iterable into exactly `before` items (after &lt; 0) or before + [rest] + after items (starred).</summary>
+    private static PyObject[] UnpackIterable(PyObject seq, int before, int after)
+    {
+        PyObject it;
+        try { it = Ops.GetIter(seq); }
+        catch (PyException e) when (e.Value.Type == ExceptionTypes.TypeError)
+        {
+            e.Value.Decref();
+            throw Exc.TypeError($"cannot unpack non-iterable {seq.Type.Name} object");
+        }
+        var items = new List<PyObject>();
+        try
+        {
+            while (Ops.Next(it) is { } x)
+            {
+                items.Add(x);
+                if (after < 0 && items.Count > before)
+                    throw Exc.ValueError($"too many values to unpack (expected {before})");
+            }
+            if (after < 0)
+            {
+                if (items.Count < before) throw Exc.ValueError($"not enough values to unpack (expected {before}, got {items.Count})");
+                var r = items.ToArray();
+                items.Clear();
+                return r;
+            }
+            if (items.Count < before + after)
+                throw Exc.ValueError($"not enough values to unpack (expected at least {before + after}, got {items.Count})");
+            var result = new PyObject[before + after + 1];
+            for (int i = 0; i < before; i++) result[i] = items[i];
+            var rest = new PyList(items.Count - before - after);
+            for (int i = before; i < items.Count - after; i++) rest.AppendStealing(items[i]);
+            result[before] = rest;
+            for (int i = 0; i < after; i++) result[before + 1 + i] = items[items.Count - after + i];
+            items.Clear();
+            return result;
+        }
+        finally
+        {
+            foreach (var x in items) x.Decref();
+            it.Decref();
+        }
+    }
+}
