@@ -74,13 +74,13 @@ public sealed class CodeObject : PyObject
 
     public override void Traverse(Action<PyObject> visit)
     {
-        foreach (var c in Consts) visit(c);
-        foreach (var n in Names) visit(n);
+        foreach (var c in Consts) if (c is not null) visit(c);
+        foreach (var n in Names) if (n is not null) visit(n);
     }
 
     protected internal override void ClearReferences()
     {
-        for (int i = 0; i < Consts.Length; i++) { var c = Consts[i]; Consts[i] = PyNone.Instance; if (!ReferenceEquals(c, PyNone.Instance)) { PyNone.Instance.Incref(); c.Decref(); } }
-        for (int i = 0; i < Names.Length; i++) { Names[i].Decref(); }
+        for (int i = 0; i < Consts.Length; i++) { var c = Consts[i]; Consts[i] = null!; c?.Decref(); }
+        for (int i = 0; i < Names.Length; i++) { var n = Names[i]; Names[i] = null!; n?.Decref(); }
     }
 }

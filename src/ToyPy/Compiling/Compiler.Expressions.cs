@@ -420,13 +420,7 @@ internal sealed partial class CodeGenerator
     }
 
     /// <summary>Jump to next if the truth of e equals cond (compiler_jump_if).</summary>
-    private void JumpIf(Expr e, BasicBlock next, bool cond)
-    {
-        int old = u.Line;
-        SetLoc(e);
-        JumpIf1(e, next, cond);
-        u.Line = old;
-    }
+    private void JumpIf(Expr e, BasicBlock next, bool cond) => JumpIf1(e, next, cond);
 
     private void JumpIf1(Expr e, BasicBlock next, bool cond)
     {
@@ -465,6 +459,8 @@ internal sealed partial class CodeGenerator
             }
             case Compare c when c.Ops.Count > 1:
             {
+                // CPython 3.11 leaves the comparison's line current for the jumps that follow.
+                SetLoc(c);
                 int n = c.Ops.Count - 1;
                 var cleanup = NewBlock();
                 VisitExpr(c.Left);
@@ -490,6 +486,7 @@ internal sealed partial class CodeGenerator
                 return;
             }
         }
+        if (e is Compare) SetLoc(e);
         VisitExpr(e);
         AddopJump(cond ? OpCode.PopJumpIfTrue : OpCode.PopJumpIfFalse, next);
         NextBlock();

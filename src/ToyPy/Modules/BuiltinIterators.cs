@@ -9,11 +9,11 @@ namespace ToyPy.Modules;
 /// </summary>
 public sealed class PyLazyIterator : PyObject
 {
-    public static readonly PyType EnumerateType = PyType.NewBuiltin("enumerate", PyTypes.Object, (t, a, k) => Enumerate(a, k));
-    public static readonly PyType ZipType = PyType.NewBuiltin("zip", PyTypes.Object, (t, a, k) => Zip(a, k));
-    public static readonly PyType MapType = PyType.NewBuiltin("map", PyTypes.Object, (t, a, k) => Map(a, k));
-    public static readonly PyType FilterType = PyType.NewBuiltin("filter", PyTypes.Object, (t, a, k) => Filter(a, k));
-    public static readonly PyType ReversedType = PyType.NewBuiltin("reversed", PyTypes.Object, (t, a, k) => Reversed(a, k));
+    public static readonly PyType EnumerateType = StaticTypeRegistry.Register(PyType.NewBuiltin("enumerate", PyTypes.Object, (t, a, k) => Enumerate(a, k)));
+    public static readonly PyType ZipType = StaticTypeRegistry.Register(PyType.NewBuiltin("zip", PyTypes.Object, (t, a, k) => Zip(a, k)));
+    public static readonly PyType MapType = StaticTypeRegistry.Register(PyType.NewBuiltin("map", PyTypes.Object, (t, a, k) => Map(a, k)));
+    public static readonly PyType FilterType = StaticTypeRegistry.Register(PyType.NewBuiltin("filter", PyTypes.Object, (t, a, k) => Filter(a, k)));
+    public static readonly PyType ReversedType = StaticTypeRegistry.Register(PyType.NewBuiltin("reversed", PyTypes.Object, (t, a, k) => Reversed(a, k)));
 
     private readonly PyObject?[] _held;  // owned: iterators / function / sequence
     private readonly Func<PyLazyIterator, PyObject?> _next;

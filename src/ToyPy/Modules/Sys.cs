@@ -6,7 +6,7 @@ namespace ToyPy.Modules;
 /// <summary>sys.stdout / sys.stderr as Python objects (write, flush).</summary>
 public sealed class StdStream : PyObject
 {
-    public static readonly PyType StreamType = PyType.NewBuiltin("TextIOWrapper", PyTypes.Object);
+    public static readonly PyType StreamType = StaticTypeRegistry.Register(PyType.NewBuiltin("TextIOWrapper", PyTypes.Object));
     public readonly bool IsStdout;
 
     public StdStream(bool isStdout) : base(StreamType) { IsStdout = isStdout; }

@@ -138,8 +138,7 @@ public sealed class PyBoundMethod : PyObject
     protected internal override void ClearReferences()
     {
         var f = Func; var s = Self;
-        Func = PyNone.Instance; Self = PyNone.Instance;
-        PyNone.Instance.RefCount += 2;
+        Func = null!; Self = null!;
         f.Decref(); s.Decref();
     }
 }

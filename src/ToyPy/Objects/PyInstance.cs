@@ -97,7 +97,7 @@ public sealed class PyProperty : PyObject
     protected internal override void ClearReferences()
     {
         var g = Get; var s = Set; var d = Del; var doc = Doc;
-        Get = Set = Del = null; Doc = PyNone.Instance; PyNone.Instance.Incref();
+        Get = Set = Del = null; Doc = null!;
         g?.Decref(); s?.Decref(); d?.Decref(); doc.Decref();
     }
 
@@ -133,7 +133,7 @@ public sealed class PyStaticMethod : PyObject
     public override PyObject Call(ReadOnlySpan<PyObject> args, PyTuple? kwnames) => Ops.Call(Func, args, kwnames);
     public override PyObject? GetAttr(PyStr name) => name.Value == "__func__" ? Func.NewRef() : Func.GetAttr(name) ?? base.GetAttr(name);
     public override void Traverse(Action<PyObject> visit) => visit(Func);
-    protected internal override void ClearReferences() { var f = Func; Func = PyNone.Instance; PyNone.Instance.Incref(); f.Decref(); }
+    protected internal override void ClearReferences() { var f = Func; Func = null!; f.Decref(); }
 }
 
 /// <summary>classmethod: binds the wrapped callable to the class.</summary>
@@ -150,7 +150,7 @@ public sealed class PyClassMethod : PyObject
     public override PyObject DescrGet(PyObject? instance, PyType owner) => new PyBoundMethod(Func, owner);
     public override PyObject? GetAttr(PyStr name) => name.Value == "__func__" ? Func.NewRef() : Func.GetAttr(name) ?? base.GetAttr(name);
     public override void Traverse(Action<PyObject> visit) => visit(Func);
-    protected internal override void ClearReferences() { var f = Func; Func = PyNone.Instance; PyNone.Instance.Incref(); f.Decref(); }
+    protected internal override void ClearReferences() { var f = Func; Func = null!; f.Decref(); }
 }
 
 /// <summary>
@@ -197,7 +197,7 @@ public sealed class PySuper : PyObject
     protected internal override void ClearReferences()
     {
         var t = ThisType; var o = Obj;
-        Obj = PyNone.Instance; PyNone.Instance.Incref();
+        Obj = null!; ThisType = null!;
         t.Decref(); o.Decref();
     }
 }

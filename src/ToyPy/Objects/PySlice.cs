@@ -65,8 +65,7 @@ public sealed class PySlice : PyObject
     protected internal override void ClearReferences()
     {
         var a = Start; var b = Stop; var c = Step;
-        Start = Stop = Step = PyNone.Instance;
-        PyNone.Instance.RefCount += 3;
+        Start = Stop = Step = null!;
         a.Decref(); b.Decref(); c.Decref();
     }
 

@@ -189,7 +189,11 @@ public static class TypeAttributes
         var o = PyTypes.Object;
         SlotWrappers.AddStandardSlots(o);
         o.AddMethod("__init__", ObjectInit);
-        o.AddAttr("__new__", new PyStaticMethod(new PyBuiltinFunction("__new__", ObjectNew)));
+        var newFn = new PyBuiltinFunction("__new__", ObjectNew);
+        var newStatic = new PyStaticMethod(newFn);
+        newFn.Decref();
+        o.AddAttr("__new__", newStatic);
+        newStatic.Decref();
         o.AddMethod("__format__", ObjectFormat);
         o.AddMethod("__setattr__", (a, k) =>
         {

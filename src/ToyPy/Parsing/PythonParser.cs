@@ -64,6 +64,11 @@ public static partial class PythonParser
         if (parseError.Msg != "invalid syntax") return false;
         if (lexError.Msg.EndsWith("was never closed", StringComparison.Ordinal))
             return parseError.Line > lexError.Line;
+        // Errors CPython's tokenizer only reports when the parser asks for the token.
+        if (lexError.Kind != "SyntaxError"
+            || lexError.Msg == "unexpected character after line continuation character"
+            || lexError.Msg == "unexpected EOF while parsing")
+            return false;
         return true;
     }
 
@@ -354,6 +359,13 @@ public static partial class PythonParser
         while (start <= last && tokens[start].Kind is TokenKind.Star or TokenKind.DoubleStar) start++;
         if (start > last) return -1;
         if (i < 0) return -1;
+        if (tokens[i].Kind == TokenKind.For)
+        {
+            // "for x y": the comprehension target is parsed as star_expressions in
+            // CPython's error pass; "for x in y z" is not.
+            for (int k = start; k <= last; k++) if (tokens[k].Kind == TokenKind.In) return -1;
+            return start;
+        }
         return tokens[i].Kind is TokenKind.LParen or TokenKind.LBracket or TokenKind.LBrace or TokenKind.Comma
             or TokenKind.Equal or TokenKind.Colon or TokenKind.ColonEqual or TokenKind.Else or TokenKind.Star
             or TokenKind.DoubleStar
@@ -940,10 +952,18 @@ public static partial class PythonParser
     /// </summary>
     internal static ParseFailure InvalidAssignTarget(Expr target, Expr bad, bool single, Expr value)
     {
-        if (single && ReferenceEquals(target, bad) && IsBitwiseOrLevel(target) && StartsWithBitwiseOr(value)
-            && target is not (TupleExpr or ListExpr or GeneratorExp)
-            && !(target is Constant { Kind: ConstantKind.True or ConstantKind.False or ConstantKind.None }))
-            return Fail($"cannot assign to {ExprName(bad)} here. Maybe you meant '==' instead of '='?", bad);
+        if (single && StartsWithBitwiseOr(value))
+        {
+            // CPython's rule looks at the expression right before the '=': the target
+            // itself, or the last element of an unparenthesized tuple.
+            var cand = target is TupleExpr { Elts.Count: > 0 } t && !IsParenthesized(target) ? t.Elts[^1] : target;
+            if (ReferenceEquals(InvalidTarget(cand, TargetKind.Star), cand) && IsBitwiseOrLevel(cand)
+                && (IsParenthesized(cand) || cand is not (TupleExpr or ListExpr or GeneratorExp))
+                && !(cand is Constant { Kind: ConstantKind.True or ConstantKind.False or ConstantKind.None }))
+                return Fail($"cannot assign to {ExprName(cand)} here. Maybe you meant '==' instead of '='?", cand);
+            if (!ReferenceEquals(cand, target) && cand is Name && !IsParenthesized(cand))
+                return Fail("invalid syntax. Maybe you meant '==' or ':=' instead of '='?", cand);
+        }
         return Fail("cannot assign to " + ExprName(bad), bad);
     }
 

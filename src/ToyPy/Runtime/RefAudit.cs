@@ -21,12 +21,16 @@ public static class RefAudit
     {
         public readonly List<Problem> Problems = new();
         public int Checked;
+        /// <summary>Unreachable objects whose counts are explained by references among themselves.</summary>
+        public int InCycles;
         public bool Clean => Problems.Count == 0;
 
         public string Format()
         {
             var sb = new StringBuilder();
-            sb.Append($"refcheck: {Checked} objects checked, {Problems.Count} problem{(Problems.Count == 1 ? "" : "s")}\n");
+            sb.Append($"refcheck: {Checked} objects checked, {Problems.Count} problem{(Problems.Count == 1 ? "" : "s")}");
+            if (InCycles > 0) sb.Append($", {InCycles} in reference cycles (no cycle collector)");
+            sb.Append('\n');
             foreach (var p in Problems.Take(50))
             {
                 string what;
@@ -77,6 +81,11 @@ public static class RefAudit
 
         while (queue.Count > 0) queue.Dequeue().Traverse(Visit);
 
+        // Live objects nothing reachable points at still hold real references
+        // (to globals, code, None...): count those before comparing.
+        var unreachable = Heap.Tracking ? UnreachableLive(found, staticTypes) : new List<PyObject>();
+        foreach (var o in unreachable)
+            o.Traverse(c => { if (found.TryGetValue(c, out var k)) found[c] = k + 1; });
         foreach (var (o, n) in found)
         {
             if (staticTypes.Contains(o)) continue;
@@ -85,17 +94,44 @@ public static class RefAudit
             else if (o.RefCount > n) report.Problems.Add(new Problem("leaked", o, o.RefCount, n));
             else if (o.RefCount < n) report.Problems.Add(new Problem("over-released", o, o.RefCount, n));
         }
-        if (Heap.Tracking)
-        {
-            var seen = new HashSet<PyObject>(ReferenceEqualityComparer.Instance);
-            foreach (var o in Heap.TrackedObjects())
-            {
-                if (!seen.Add(o) || found.ContainsKey(o) || o.IsFreed || staticTypes.Contains(o)) continue;
-                report.Checked++;
-                if (o.RefCount != 0) report.Problems.Add(new Problem(o.RefCount > 0 ? "leaked (unreachable)" : "over-released", o, o.RefCount, 0));
-            }
-        }
+        if (Heap.Tracking) AuditUnreachable(unreachable, report);
         return report;
+    }
+
+    /// <summary>
+    /// Live objects that nothing reachable points at. CPython's gc algorithm
+    /// (Modules/gcmodule.c update_refs / subtract_refs) separates the two cases:
+    /// subtract the references these objects hold to each other; an object left
+    /// with a positive count is referenced from nowhere we know (a leak), a
+    /// negative one was over-released, and a group that accounts for all its
+    /// own counts is a reference cycle — its counts are exact, it only needs
+    /// a cycle collector, which ToyPy does not have.
+    /// </summary>
+    private static List<PyObject> UnreachableLive(Dictionary<PyObject, long> found, HashSet<PyObject> staticTypes)
+    {
+        var seen = new HashSet<PyObject>(ReferenceEqualityComparer.Instance);
+        var list = new List<PyObject>();
+        foreach (var o in Heap.TrackedObjects())
+        {
+            if (o.IsFreed || found.ContainsKey(o) || staticTypes.Contains(o) || !seen.Add(o)) continue;
+            list.Add(o);
+        }
+        return list;
+    }
+
+    private static void AuditUnreachable(List<PyObject> unreachable, Report report)
+    {
+        var gcRefs = new Dictionary<PyObject, long>(ReferenceEqualityComparer.Instance);
+        foreach (var o in unreachable) gcRefs[o] = o.RefCount;
+        foreach (var o in gcRefs.Keys.ToList())
+            o.Traverse(c => { if (gcRefs.ContainsKey(c)) gcRefs[c]--; });
+        foreach (var (o, n) in gcRefs)
+        {
+            report.Checked++;
+            if (n > 0) report.Problems.Add(new Problem("leaked (unreachable)", o, o.RefCount, o.RefCount - n));
+            else if (n < 0) report.Problems.Add(new Problem("over-released", o, o.RefCount, o.RefCount - n));
+            else report.InCycles++;
+        }
     }
 
     /// <summary>The builtin (static) type objects: their counts are not tracked by the objects that point at them.</summary>
