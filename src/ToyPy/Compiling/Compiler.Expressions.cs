@@ -62,6 +62,9 @@ internal sealed partial class CodeGenerator
                 NameOp(ne.Target.Id, ExprContext.Store, ne.Target);
                 break;
             case BoolOp bo: CompileBoolOp(bo); break;
+            case BinOp b when OptimizeFormat(b) is { } joined:
+                CompileJoinedStr(joined);
+                break;
             case BinOp b:
                 VisitExpr(b.Left);
                 VisitExpr(b.Right);
@@ -664,6 +667,121 @@ internal sealed partial class CodeGenerator
     }
 
     // ------------------------------------------------------------------ f-strings
+
+    private readonly Dictionary<BinOp, JoinedStr?> _formats = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>
+    /// ast_opt's optimize_format: 'literal %s %r %a' % (a, b, c) with only simple
+    /// conversions (optional width / precision) becomes an f-string.
+    /// </summary>
+    private JoinedStr? OptimizeFormat(BinOp node)
+    {
+        if (_formats.TryGetValue(node, out var cached)) return cached;
+        JoinedStr? result = null;
+        if (node.Op == BinaryOperator.Mod && Fold(node.Left) is CStr fmt
+            && node.Right is TupleExpr { Ctx: ExprContext.Load } rhs
+            && !rhs.Elts.Any(x => x is Starred) && Fold(rhs) is null)
+            result = BuildFormat(node, fmt.Value, rhs.Elts);
+        _formats[node] = result;
+        return result;
+    }
+
+    private static JoinedStr? BuildFormat(BinOp node, string fmt, IReadOnlyList<Expr> elts)
+    {
+        var seq = new List<Expr>();
+        int pos = 0, cnt = 0;
+        while (true)
+        {
+            // literal text up to the next lone '%', with '%%' -> '%'
+            int start = pos;
+            bool hasPercents = false;
+            while (pos < fmt.Length)
+            {
+                if (fmt[pos] != '%') pos++;
+                else if (pos + 1 < fmt.Length && fmt[pos + 1] == '%') { hasPercents = true; pos += 2; }
+                else break;
+            }
+            if (pos > start)
+            {
+                var lit = fmt[start..pos];
+                if (hasPercents) lit = lit.Replace("%%", "%");
+                seq.Add(new Constant { Kind = ConstantKind.Str, StrValue = lit, Line = -1, EndLine = -1, Column = -1, EndColumn = -1 });
+            }
+            if (pos >= fmt.Length) break;
+            if (cnt >= elts.Count) return null; // more format units than items
+            pos++; // '%'
+            var fv = ParseFormatUnit(fmt, ref pos, elts[cnt]);
+            cnt++;
+            if (fv is null) return null;
+            seq.Add(fv);
+        }
+        if (cnt < elts.Count) return null; // more items than format units
+        return new JoinedStr { Values = seq, Line = node.Line, Column = node.Column, EndLine = node.EndLine, EndColumn = node.EndColumn };
+    }
+
+    private static FormattedValue? ParseFormatUnit(string fmt, ref int ppos, Expr arg)
+    {
+        const int MaxDigits = 3;
+        int pos = ppos;
+        bool ljust = false;
+        int width = -1, prec = -1;
+        char ch;
+        bool Next(out char c)
+        {
+            if (pos >= fmt.Length) { c = '\0'; return false; }
+            c = fmt[pos++];
+            return true;
+        }
+        while (true)
+        {
+            if (!Next(out ch)) return null;
+            if (ch == '-') { ljust = true; continue; }
+            if (ch is '+' or ' ' or '#' or '0') continue;
+            break;
+        }
+        if (ch is >= '0' and <= '9')
+        {
+            width = 0;
+            int digits = 0;
+            while (ch is >= '0' and <= '9')
+            {
+                width = width * 10 + (ch - '0');
+                if (!Next(out ch)) return null;
+                if (++digits >= MaxDigits) return null;
+            }
+        }
+        if (ch == '.')
+        {
+            if (!Next(out ch)) return null;
+            prec = 0;
+            if (ch is >= '0' and <= '9')
+            {
+                int digits = 0;
+                while (ch is >= '0' and <= '9')
+                {
+                    prec = prec * 10 + (ch - '0');
+                    if (!Next(out ch)) return null;
+                    if (++digits >= MaxDigits) return null;
+                }
+            }
+        }
+        if (ch is not ('s' or 'r' or 'a')) return null;
+        ppos = pos;
+        var spec = "";
+        if (!ljust && width > 0) spec += ">";
+        if (width >= 0) spec += width.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (prec >= 0) spec += "." + prec.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        JoinedStr? formatSpec = spec.Length == 0 ? null : new JoinedStr
+        {
+            Values = new Expr[] { new Constant { Kind = ConstantKind.Str, StrValue = spec, Line = -1, EndLine = -1, Column = -1, EndColumn = -1 } },
+            Line = -1, EndLine = -1, Column = -1, EndColumn = -1,
+        };
+        return new FormattedValue
+        {
+            Value = arg, Conversion = ch, FormatSpec = formatSpec,
+            Line = arg.Line, Column = arg.Column, EndLine = arg.EndLine, EndColumn = arg.EndColumn,
+        };
+    }
 
     private void CompileJoinedStr(JoinedStr e)
     {

@@ -42,8 +42,8 @@ public class PyBaseException : PyObject
         if (Type.IsSubtypeOf(ExceptionTypes.KeyError) && Args.Count == 1) return Ops.Repr(Args[0]);
         if (Type.IsSubtypeOf(ExceptionTypes.OSError) && Args.Count >= 2)
         {
-            var s = $"[Errno {Ops.Str(Args[0]).Value}] {Ops.Str(Args[1]).Value}";
-            if (Args.Count >= 3) s += ": " + Ops.Repr(Args[2]).Value;
+            var s = $"[Errno {Ops.StrString(Args[0])}] {Ops.StrString(Args[1])}";
+            if (Args.Count >= 3) s += ": " + Ops.ReprString(Args[2]);
             return PyStr.FromString(s);
         }
         return Args.Count switch
@@ -57,8 +57,8 @@ public class PyBaseException : PyObject
     public override PyStr Repr()
     {
         var name = Type.Name;
-        if (Args.Count == 1) return PyStr.FromString(name + "(" + Ops.Repr(Args[0]).Value + ")");
-        return PyStr.FromString(name + (Args.Count == 0 ? "()" : Args.Repr().Value));
+        if (Args.Count == 1) return PyStr.FromString(name + "(" + Ops.ReprString(Args[0]) + ")");
+        return PyStr.FromString(name + (Args.Count == 0 ? "()" : Ops.ReprString(Args)));
     }
 
     public override PyObject? GetAttr(PyStr name)
@@ -129,7 +129,7 @@ public class PyBaseException : PyObject
 
     protected internal override void ClearReferences()
     {
-        var args = Args; Args = PyTuple.Empty(); args.Decref();
+        var args = Args; Args = null!; args?.Decref();
         var c = Cause; Cause = null; c?.Decref();
         var x = Context; Context = null; x?.Decref();
         var d = Dict; Dict = null; d?.Decref();

@@ -272,7 +272,7 @@ public sealed partial class PyDict : PyObject
             }
             return;
         }
-        var keysFn = other.GetAttr(PyStr.Intern("keys"));
+        var keysFn = Ops.GetAttrOrNull(other, "keys");
         if (keysFn is not null)
         {
             using var keysRef = new TempRef(keysFn);

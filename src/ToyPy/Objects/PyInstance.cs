@@ -45,7 +45,7 @@ public sealed class PyProperty : PyObject
         get?.Incref(); set?.Incref(); del?.Incref();
         Get = get; Set = set; Del = del;
         Doc = doc is not null && doc is not PyNone ? doc.NewRef()
-            : get?.GetAttr(PyStr.Intern("__doc__")) ?? PyNone.Instance.NewRef();
+            : (get is null ? null : Ops.GetAttrOrNull(get, "__doc__")) ?? PyNone.Instance.NewRef();
     }
 
     public static PyObject TypeNew(PyType type, ReadOnlySpan<PyObject> args, PyTuple? kwnames)

@@ -336,8 +336,14 @@ internal static class FStringParser
             sb.Append(s, start, end - start);
             return;
         }
+        // "\{": the backslash stays literal (CPython warns about the invalid escape).
+        int run = 0;
+        while (end - run - 1 >= start && s[end - run - 1] == '\\') run++;
+        bool loneBackslash = run % 2 == 1 && end < s.Length && (s[end] == '{' || s[end] == '}');
+        if (loneBackslash) end--;
         if (!Lexer.TryDecodeEscapes(s.AsSpan(start, end - start), false, out var value, out var error))
             throw src.Error(error ?? "(unicode error) 'unicodeescape' codec can't decode bytes");
         sb.Append(value);
+        if (loneBackslash) sb.Append('\\');
     }
 }

@@ -57,14 +57,13 @@ public static partial class PythonParser
         internal sealed class SeqTail<T> where T : class
         {
             public List<Comprehension>? Gens;
-            public IEnumerable<(Token, T?)>? Rest;
+            public SepList<T>? Rest;
         }
 
         private static Parser<Token, SeqTail<T>> DisplayTail<T>(Parser<Token, T> item) where T : class
             => Parser.OneOf(
                 CompForsRef.Select(g => new SeqTail<T> { Gens = g }),
-                Parser.Map((s, m) => (s, m.HasValue ? m.Value : null), Tok(TokenKind.Comma), item.Optional())
-                      .Many().Select(r => new SeqTail<T> { Rest = r }));
+                SepRest(item, TokenKind.Comma).Select(r => new SeqTail<T> { Rest = r }));
 
         /// <summary>Contents of ( ... ): empty, a yield, a group, a tuple or a generator expression.</summary>
         private sealed class ParenContent
@@ -79,7 +78,7 @@ public static partial class PythonParser
             YieldExprRef.Select(e => new ParenContent { First = e, IsYield = true }),
             Parser.Map((first, tail) => tail.Gens != null
                     ? new ParenContent { First = first, Gens = tail.Gens }
-                    : new ParenContent { First = first, Seq = BuildSepList(first, tail.Rest!) },
+                    : new ParenContent { First = first, Seq = WithFirst(first, tail.Rest!) },
                 StarNamedExpressionRef, DisplayTail(StarNamedExpressionRef)));
 
         private static readonly Parser<Token, Expr> ParenAtom =
@@ -117,7 +116,7 @@ public static partial class PythonParser
                 if (first is Starred) throw Fail("iterable unpacking cannot be used in comprehension", first);
                 return new ListComp { Elt = first, Generators = tail.Gens, Line = lb.Line, Column = lb.Column, EndLine = rb.EndLine, EndColumn = rb.EndColumn };
             }
-            var seq = BuildSepList(first, tail.Rest!);
+            var seq = WithFirst(first, tail.Rest!);
             return new ListExpr { Elts = seq.Items, Line = lb.Line, Column = lb.Column, EndLine = rb.EndLine, EndColumn = rb.EndColumn };
         }
 
@@ -158,7 +157,7 @@ public static partial class PythonParser
                 if (first.Value is Starred) throw Fail("iterable unpacking cannot be used in comprehension", first.Value);
                 return new SetComp { Elt = first.Value, Generators = tail.Gens, Line = lb.Line, Column = lb.Column, EndLine = rb.EndLine, EndColumn = rb.EndColumn };
             }
-            var items = BuildSepList(first, tail.Rest!).Items;
+            var items = WithFirst(first, tail.Rest!).Items;
             if (first.IsDictItem)
             {
                 var keys = new List<Expr?>(items.Count);
@@ -290,7 +289,14 @@ public static partial class PythonParser
 
         private static readonly Parser<Token, Expr> SliceItem = Parser.OneOf(
             SliceRest.Select(t => MkSlice(null, t)),
-            Parser.Map((lower, t) => t.HasValue ? MkSlice(lower, t.Value) : lower, NamedExpressionRef, SliceRest.Optional()),
+            Parser.Map((lower, t) =>
+                {
+                    if (!t.HasValue) return lower;
+                    // a slice bound is an expression: "a[x := 1:2]" needs parentheses
+                    if (lower is NamedExpr && !IsParenthesized(lower)) throw Fail("invalid syntax", t.Value.Colon1);
+                    return MkSlice(lower, t.Value);
+                },
+                NamedExpressionRef, SliceRest.Optional()),
             Parser.Map((star, e) =>
                 {
                     var (el, ec) = End(e);
@@ -449,18 +455,31 @@ public static partial class PythonParser
             (body, tail) =>
             {
                 if (!tail.HasValue) return body;
-                var (test, orelse) = tail.Value;
-                if (!orelse.HasValue) throw Fail("expected 'else' after 'if' expression", body);
+                var (test, orelse, next) = tail.Value;
+                if (orelse == null)
+                {
+                    // CPython's rule: disjunction 'if' disjunction !('else'|':')
+                    if (next.Kind == TokenKind.Colon) throw Fail("invalid syntax", next);
+                    throw Fail("expected 'else' after 'if' expression", body);
+                }
                 var (sl, sc) = Start(body);
-                var (el, ec) = End(orelse.Value);
-                return new IfExp { Test = test, Body = body, OrElse = orelse.Value, Line = sl, Column = sc, EndLine = el, EndColumn = ec };
+                var (el, ec) = End(orelse);
+                return new IfExp { Test = test, Body = body, OrElse = orelse, Line = sl, Column = sc, EndLine = el, EndColumn = ec };
             },
             Disjunction,
-            Parser.Map((_, test, orelse) => (test, orelse),
-                Tok(TokenKind.If), Disjunction, Tok(TokenKind.Else).Then(ExpressionRef).Optional()).Optional());
+            Parser.Map((_, test, orelse) => (test, orelse.Item1, orelse.Item2),
+                Tok(TokenKind.If), Disjunction,
+                Parser.OneOf(
+                    Tok(TokenKind.Else).Then(ExpressionRef).Select(e => ((Expr?)e, default(Token))),
+                    PeekToken.Select(t => ((Expr?)null, t)))).Optional());
 
         private static readonly Parser<Token, (Token, Expr)> DefaultValue =
             Parser.Map((eq, e) => (eq, e), Tok(TokenKind.Equal), ExpressionRef);
+
+        /// <summary>'=' expression in a def, where a missing expression has its own message.</summary>
+        private static readonly Parser<Token, (Token, Expr)> DefDefaultValue = Parser.Map(
+            (eq, e) => e.HasValue ? (eq, e.Value) : throw Fail("expected default value expression", eq),
+            Tok(TokenKind.Equal), ExpressionRef.Optional());
 
         private static Arg MkArg(Token name, Expr? annotation)
         {
@@ -471,6 +490,7 @@ public static partial class PythonParser
         /// <summary>One parameter of a def (with annotations) or a lambda (without).</summary>
         internal static Parser<Token, ParamItem> ParamItemParser(bool annotations)
         {
+            var defaultValue = annotations ? DefDefaultValue : DefaultValue;
             var argP = annotations
                 ? Parser.Map((n, ann) => MkArg(n, ann.HasValue ? ann.Value : null),
                     Tok(TokenKind.Name), Tok(TokenKind.Colon).Then(ExpressionRef).Optional())
@@ -482,18 +502,18 @@ public static partial class PythonParser
                         Kind = ParamKind.Star, Tok = star, Arg = a.HasValue ? a.Value : null,
                         EqTok = d.HasValue ? d.Value.Item1 : null,
                     },
-                    Tok(TokenKind.Star), argP.Optional(), DefaultValue.Optional()),
+                    Tok(TokenKind.Star), argP.Optional(), defaultValue.Optional()),
                 Parser.Map((ds, a, d) => new ParamItem
                     {
                         Kind = ParamKind.DoubleStar, Tok = ds, Arg = a, EqTok = d.HasValue ? d.Value.Item1 : null,
                     },
-                    Tok(TokenKind.DoubleStar), argP, DefaultValue.Optional()),
+                    Tok(TokenKind.DoubleStar), argP, defaultValue.Optional()),
                 Parser.Map((a, d) => new ParamItem
                     {
                         Kind = ParamKind.Normal, Tok = new Token(TokenKind.Name, a.Name, a.Line, a.Column, a.EndLine, a.EndColumn),
                         Arg = a, EqTok = d.HasValue ? d.Value.Item1 : null, Default = d.HasValue ? d.Value.Item2 : null,
                     },
-                    argP, DefaultValue.Optional()));
+                    argP, defaultValue.Optional()));
         }
 
         private static readonly Parser<Token, Expr> LambdaDef = Parser.Map(

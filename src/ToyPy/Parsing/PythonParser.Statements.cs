@@ -15,8 +15,18 @@ public static partial class PythonParser
     /// </summary>
     internal static class StmtGrammar
     {
-        private static readonly Parser<Token, IReadOnlyList<Stmt>> BlockRef = Guarded(Parser.Rec(() => Block!));
-        private static readonly Parser<Token, IReadOnlyList<Stmt>> StatementRef = Parser.Rec(() => Statement!);
+        /// <summary>The statements of a block and where it ends (a trailing ';' counts, as in CPython's positions).</summary>
+        private sealed class Body
+        {
+            public required List<Stmt> Stmts;
+            public int EndLine;
+            public int EndCol;
+
+            public static Body Of(Stmt s) => new() { Stmts = new List<Stmt>(1) { s }, EndLine = s.EndLine, EndCol = s.EndColumn };
+        }
+
+        private static readonly Parser<Token, Body> BlockRef = Guarded(Parser.Rec(() => Block!));
+        private static readonly Parser<Token, Body> StatementRef = Parser.Rec(() => Statement!);
 
         private static readonly Parser<Token, Expr> Expression = ExprGrammar.Expression;
         private static readonly Parser<Token, Expr> NamedExpression = ExprGrammar.NamedExpression;
@@ -34,11 +44,12 @@ public static partial class PythonParser
         private sealed class StmtTail
         {
             public TailKind Kind;
-            public List<Expr>? Values;          // Assign: every right-hand side after an '='
+            public List<(Token Eq, Expr? Value, Token Next)>? Parts;   // Assign: each '=' and what follows it
             public BinaryOperator Op;           // Aug
             public Token OpTok;
             public Expr? Value;                 // Aug value / Ann value
-            public Expr? Annotation;            // Ann
+            public Expr? Annotation;            // Ann (null: missing after the ':')
+            public Token Next;                  // Ann: the token after the ':' when the annotation is missing
         }
 
         private static readonly Parser<Token, BinaryOperator> AugOp =
@@ -60,12 +71,20 @@ public static partial class PythonParser
             });
 
         private static readonly Parser<Token, StmtTail> Tail = Parser.OneOf(
-            Tok(TokenKind.Equal).Then(YieldOrStarExpressions).AtLeastOnce()
-                .Select(vs => new StmtTail { Kind = TailKind.Assign, Values = vs.ToList() }),
+            Parser.Map((eq, v, next) => (eq, v.HasValue ? v.Value : null, next),
+                    Tok(TokenKind.Equal), YieldOrStarExpressions.Optional(), PeekToken)
+                .AtLeastOnce()
+                .Select(ps => new StmtTail { Kind = TailKind.Assign, Parts = ps.ToList() }),
             Parser.Map((op, v) => new StmtTail { Kind = TailKind.Aug, Op = op, Value = v }, AugOp, YieldOrStarExpressions),
-            Parser.Map((_, ann, v) => new StmtTail { Kind = TailKind.Ann, Annotation = ann, Value = v.HasValue ? v.Value : null },
-                Tok(TokenKind.Colon), Expression, Tok(TokenKind.Equal).Then(YieldOrStarExpressions).Optional()),
-            Tok(TokenKind.ColonEqual).Select(t => new StmtTail { Kind = TailKind.Walrus, OpTok = t }));
+            Parser.Map((colon, ann, next, v) => new StmtTail
+                {
+                    Kind = TailKind.Ann, OpTok = colon, Annotation = ann.HasValue ? ann.Value : null, Next = next,
+                    Value = v.HasValue ? v.Value : null,
+                },
+                Tok(TokenKind.Colon), Expression.Optional(), PeekToken,
+                Tok(TokenKind.Equal).Then(YieldOrStarExpressions).Optional()),
+            Parser.Map((t, v) => new StmtTail { Kind = TailKind.Walrus, OpTok = t, Value = v.HasValue ? v.Value : null },
+                Tok(TokenKind.ColonEqual), Expression.Optional()));
 
         private static readonly Parser<Token, Stmt> ExpressionStatement =
             Parser.Map(BuildExpressionStatement, YieldOrStarExpressions, Tail.Optional());
@@ -84,23 +103,29 @@ public static partial class PythonParser
             {
                 case TailKind.Walrus:
                     // "x := 1" needs parentheses; "(a) := 1" is CPython's invalid_named_expression.
-                    if (first is Name && !IsParenthesized(first)) throw Fail("invalid syntax", tail.OpTok);
+                    if (tail.Value == null || first is Name or TupleExpr && !IsParenthesized(first))
+                        throw Fail("invalid syntax", tail.OpTok);
                     throw Fail("cannot use assignment expressions with " + ExprName(first), first);
                 case TailKind.Assign:
                 {
-                    var values = tail.Values!;
-                    var value = values[values.Count - 1];
-                    var targets = new List<Expr>(values.Count);
-                    for (int i = 0; i < values.Count; i++)
+                    var parts = tail.Parts!;
+                    // CPython checks each target when it sees the '=' after it, before the value.
+                    int missing = parts.FindIndex(p => p.Value == null);
+                    int count = missing >= 0 ? missing + 1 : parts.Count;
+                    var value = parts[parts.Count - 1].Value;
+                    var targets = new List<Expr>(count);
+                    for (int i = 0; i < count; i++)
                     {
-                        var t = i == 0 ? first : values[i - 1];
+                        var t = i == 0 ? first : parts[i - 1].Value!;
                         if (t is Yield or YieldFrom && !IsParenthesized(t))
                             throw Fail("assignment to yield expression not possible", t);
                         var bad = InvalidTarget(t, TargetKind.Star);
-                        if (bad != null) throw InvalidAssignTarget(t, bad, values.Count == 1 && i == 0, value);
+                        if (bad != null)
+                            throw InvalidAssignTarget(t, bad, parts.Count == 1 && i == 0 && value != null, value!);
                         CheckStarredTarget(t);
                         targets.Add(WithCtx(t, ExprContext.Store));
                     }
+                    if (missing >= 0) throw Fail("invalid syntax", parts[missing].Next);
                     CheckStarredValue(value);
                     var (el, ec) = End(value);
                     return new Assign { Targets = targets, Value = value, Line = sl, Column = sc, EndLine = el, EndColumn = ec };
@@ -119,6 +144,12 @@ public static partial class PythonParser
                 }
                 default:
                 {
+                    if (tail.Annotation == null)
+                    {
+                        // CPython only reads past the ':' after a valid single target.
+                        bool target = first is Name or Attribute or Subscript || IsParenthesized(first) && first is Name;
+                        throw Fail("invalid syntax", target ? tail.Next : tail.OpTok);
+                    }
                     if (first is TupleExpr) throw Fail("only single target (not tuple) can be annotated", first);
                     if (first is ListExpr) throw Fail("only single target (not list) can be annotated", first);
                     if (first is not (Name or Attribute or Subscript)) throw Fail("illegal target for annotation", first);
@@ -257,13 +288,17 @@ public static partial class PythonParser
                 t.EndLine, t.EndColumn)),
             Parser.Map((_, seq, rp) => new ImportTargets(seq.Items, rp.EndLine, rp.EndColumn),
                 Tok(TokenKind.LParen), SepBy(ImportFromAsName, TokenKind.Comma), Tok(TokenKind.RParen)),
-            SepBy(ImportFromAsName, TokenKind.Comma).Select(seq =>
+            Parser.Map((seq, next) =>
             {
                 if (seq.Trailing is { } tr)
-                    throw new ParseFailure("trailing comma not allowed without surrounding parentheses", tr.EndLine, tr.EndColumn);
+                {
+                    if (next.Kind == TokenKind.Newline)
+                        throw new ParseFailure("trailing comma not allowed without surrounding parentheses", tr.EndLine, tr.EndColumn);
+                    throw Fail("invalid syntax", next);
+                }
                 var last = seq.Items[seq.Items.Count - 1];
                 return new ImportTargets(seq.Items, last.EndLine, last.EndColumn);
-            }));
+            }, SepBy(ImportFromAsName, TokenKind.Comma), PeekToken));
 
         private static readonly Parser<Token, int> ImportDots =
             Parser.OneOf(Tok(TokenKind.Dot).ThenReturn(1), Tok(TokenKind.Ellipsis).ThenReturn(3))
@@ -288,42 +323,59 @@ public static partial class PythonParser
             AssertStmt, BreakStmt, ContinueStmt, GlobalStmt, NonlocalStmt);
 
         /// <summary>simple_stmts: simple_stmt (';' simple_stmt)* [';'] NEWLINE.</summary>
-        private static readonly Parser<Token, IReadOnlyList<Stmt>> SimpleStmts =
-            SepBy(SimpleStmt, TokenKind.Semicolon).Before(Tok(TokenKind.Newline)).Select(seq => (IReadOnlyList<Stmt>)seq.Items);
+        private static readonly Parser<Token, Body> SimpleStmts =
+            SepBy(SimpleStmt, TokenKind.Semicolon).Before(Tok(TokenKind.Newline)).Select(seq =>
+            {
+                var last = seq.Items[seq.Items.Count - 1];
+                return seq.Trailing is { } semi
+                    ? new Body { Stmts = seq.Items, EndLine = semi.EndLine, EndCol = semi.EndColumn }
+                    : new Body { Stmts = seq.Items, EndLine = last.EndLine, EndCol = last.EndColumn };
+            });
 
         // ---------------------------------------------------------------- blocks
 
-        private static IReadOnlyList<Stmt> Flatten(IEnumerable<IReadOnlyList<Stmt>> lines)
+        private static Body Concat(IEnumerable<Body?> lines)
         {
             var list = new List<Stmt>();
-            foreach (var l in lines) list.AddRange(l);
-            return list;
+            Body? last = null;
+            foreach (var l in lines)
+            {
+                if (l == null) continue;
+                list.AddRange(l.Stmts);
+                last = l;
+            }
+            return new Body { Stmts = list, EndLine = last?.EndLine ?? 1, EndCol = last?.EndCol ?? 0 };
         }
 
         /// <summary>block: NEWLINE INDENT statements DEDENT | simple_stmts.</summary>
-        private static readonly Parser<Token, IReadOnlyList<Stmt>> Block = Parser.OneOf(
-            Parser.Map((_, _, body, _) => Flatten(body),
+        private static readonly Parser<Token, Body> Block = Parser.OneOf(
+            Parser.Map((_, _, body, _) => Concat(body),
                 Tok(TokenKind.Newline), Expect(TokenKind.Indent, ExpectedIndentMarker),
                 StatementRef.AtLeastOnce(), Tok(TokenKind.Dedent)),
             SimpleStmts);
 
-        private static readonly Parser<Token, IReadOnlyList<Stmt>> ElseBlock =
+        private static readonly Parser<Token, Body> ElseBlock =
             Parser.Map((_, _, body) => body, Tok(TokenKind.Else), ForcedColon, BlockRef);
 
         // ---------------------------------------------------------------- if / while / for
 
-        private static readonly Parser<Token, IReadOnlyList<Stmt>> ElifOrElseRef = Parser.Rec(() => ElifOrElse!);
+        private static readonly Parser<Token, Body> ElifOrElseRef = Parser.Rec(() => ElifOrElse!);
 
-        private static Stmt BuildIf(Token kw, Expr test, Token _, IReadOnlyList<Stmt> body, Maybe<IReadOnlyList<Stmt>> orelse)
+        /// <summary>Where a compound statement ends: at the end of its last block.</summary>
+        private static (int, int) EndOf(Body body, Maybe<Body> orelse)
+            => orelse.HasValue ? (orelse.Value.EndLine, orelse.Value.EndCol) : (body.EndLine, body.EndCol);
+
+        private static IReadOnlyList<Stmt> StmtsOf(Maybe<Body> b) => b.HasValue ? b.Value.Stmts : Array.Empty<Stmt>();
+
+        private static Stmt BuildIf(Token kw, Expr test, Token _, Body body, Maybe<Body> orelse)
         {
-            var orElse = orelse.HasValue ? orelse.Value : Array.Empty<Stmt>();
-            var (el, ec) = EndOfBody(orElse.Count > 0 ? orElse : body);
-            return new If { Test = test, Body = body, OrElse = orElse, Line = kw.Line, Column = kw.Column, EndLine = el, EndColumn = ec };
+            var (el, ec) = EndOf(body, orelse);
+            return new If { Test = test, Body = body.Stmts, OrElse = StmtsOf(orelse), Line = kw.Line, Column = kw.Column, EndLine = el, EndColumn = ec };
         }
 
-        private static readonly Parser<Token, IReadOnlyList<Stmt>> ElifOrElse = Parser.OneOf(
+        private static readonly Parser<Token, Body> ElifOrElse = Parser.OneOf(
             Parser.Map(BuildIf, Tok(TokenKind.Elif), NamedExpression, HeaderColon, BlockRef, ElifOrElseRef.Optional())
-                  .Select(s => (IReadOnlyList<Stmt>)new[] { s }),
+                  .Select(Body.Of),
             ElseBlock);
 
         private static readonly Parser<Token, Stmt> IfStmt =
@@ -332,9 +384,8 @@ public static partial class PythonParser
         private static readonly Parser<Token, Stmt> WhileStmt = Parser.Map(
             (kw, test, _, body, orelse) =>
             {
-                var orElse = orelse.HasValue ? orelse.Value : Array.Empty<Stmt>();
-                var (el, ec) = EndOfBody(orElse.Count > 0 ? orElse : body);
-                return (Stmt)new While { Test = test, Body = body, OrElse = orElse, Line = kw.Line, Column = kw.Column, EndLine = el, EndColumn = ec };
+                var (el, ec) = EndOf(body, orelse);
+                return (Stmt)new While { Test = test, Body = body.Stmts, OrElse = StmtsOf(orelse), Line = kw.Line, Column = kw.Column, EndLine = el, EndColumn = ec };
             },
             Tok(TokenKind.While), NamedExpression, HeaderColon, BlockRef, ElseBlock.Optional());
 
@@ -342,9 +393,8 @@ public static partial class PythonParser
             (kw, target, _, iter, _, body, orelse) =>
             {
                 CheckStarredValue(iter);
-                var orElse = orelse.HasValue ? orelse.Value : Array.Empty<Stmt>();
-                var (el, ec) = EndOfBody(orElse.Count > 0 ? orElse : body);
-                return (Stmt)new For { Target = target, Iter = iter, Body = body, OrElse = orElse, Line = kw.Line, Column = kw.Column, EndLine = el, EndColumn = ec };
+                var (el, ec) = EndOf(body, orelse);
+                return (Stmt)new For { Target = target, Iter = iter, Body = body.Stmts, OrElse = StmtsOf(orelse), Line = kw.Line, Column = kw.Column, EndLine = el, EndColumn = ec };
             },
             Tok(TokenKind.For), ExprGrammar.ForTargets, Tok(TokenKind.In), StarExpressions, HeaderColon, BlockRef, ElseBlock.Optional());
 
@@ -354,12 +404,11 @@ public static partial class PythonParser
             (kw, star, clause, _, body) =>
             {
                 if (star.HasValue) throw Fail("except* is not supported by ToyPy", star.Value);
-                var (el, ec) = EndOfBody(body);
                 return new ExceptHandler
                 {
                     Type = clause.HasValue ? clause.Value.Item1 : null,
                     Name = clause.HasValue ? clause.Value.Item2 : null,
-                    Body = body, Line = kw.Line, Column = kw.Column, EndLine = el, EndColumn = ec,
+                    Body = body.Stmts, Line = kw.Line, Column = kw.Column, EndLine = body.EndLine, EndColumn = body.EndCol,
                 };
             },
             Tok(TokenKind.Except), Tok(TokenKind.Star).Optional(),
@@ -373,23 +422,20 @@ public static partial class PythonParser
                 Parser.OneOf(Tok(TokenKind.As).Then(Tok(TokenKind.Name)), Tok(TokenKind.Comma)).Optional()).Optional(),
             HeaderColon, BlockRef);
 
-        private static readonly Parser<Token, IReadOnlyList<Stmt>> FinallyBlock =
+        private static readonly Parser<Token, Body> FinallyBlock =
             Parser.Map((_, _, body) => body, Tok(TokenKind.Finally), ForcedColon, BlockRef);
 
         private static readonly Parser<Token, Stmt> TryStmt = Parser.Map(
             (kw, _, body, _, handlers, orelse, final) =>
             {
                 var hs = handlers.ToList();
-                var orElse = orelse.HasValue ? orelse.Value : Array.Empty<Stmt>();
-                var finalBody = final.HasValue ? final.Value : Array.Empty<Stmt>();
-                if (hs.Count == 0 && orElse.Count > 0) throw Fail("expected 'except' or 'finally' block", orElse[0]);
-                var (el, ec) = finalBody.Count > 0 ? EndOfBody(finalBody)
-                    : orElse.Count > 0 ? EndOfBody(orElse)
+                var (el, ec) = final.HasValue ? (final.Value.EndLine, final.Value.EndCol)
+                    : orelse.HasValue ? (orelse.Value.EndLine, orelse.Value.EndCol)
                     : hs.Count > 0 ? (hs[^1].EndLine, hs[^1].EndColumn)
-                    : EndOfBody(body);
+                    : (body.EndLine, body.EndCol);
                 return (Stmt)new Try
                 {
-                    Body = body, Handlers = hs, OrElse = orElse, FinalBody = finalBody,
+                    Body = body.Stmts, Handlers = hs, OrElse = StmtsOf(orelse), FinalBody = StmtsOf(final),
                     Line = kw.Line, Column = kw.Column, EndLine = el, EndColumn = ec,
                 };
             },
@@ -423,10 +469,7 @@ public static partial class PythonParser
 
         private static readonly Parser<Token, Stmt> WithStmt = Parser.Map(
             (kw, items, _, body) =>
-            {
-                var (el, ec) = EndOfBody(body);
-                return (Stmt)new With { Items = items, Body = body, Line = kw.Line, Column = kw.Column, EndLine = el, EndColumn = ec };
-            },
+                (Stmt)new With { Items = items, Body = body.Stmts, Line = kw.Line, Column = kw.Column, EndLine = body.EndLine, EndColumn = body.EndCol },
             Tok(TokenKind.With), WithItems, HeaderColon, BlockRef);
 
         // ---------------------------------------------------------------- def / class / decorators / async
@@ -438,11 +481,10 @@ public static partial class PythonParser
             (kw, name, _, ps, _, returns, _, body) =>
             {
                 var args = ps.HasValue ? BuildArguments(ps.Value) : new Arguments();
-                var (el, ec) = EndOfBody(body);
                 return (Stmt)new FunctionDef
                 {
-                    Name = name.Text, Args = args, Body = body, Returns = returns.HasValue ? returns.Value : null,
-                    Line = kw.Line, Column = kw.Column, EndLine = el, EndColumn = ec,
+                    Name = name.Text, Args = args, Body = body.Stmts, Returns = returns.HasValue ? returns.Value : null,
+                    Line = kw.Line, Column = kw.Column, EndLine = body.EndLine, EndColumn = body.EndCol,
                 };
             },
             Tok(TokenKind.Def), Tok(TokenKind.Name), Expect(TokenKind.LParen, "expected '('"), Params.Optional(),
@@ -458,11 +500,10 @@ public static partial class PythonParser
                     var (seq, rp) = args.Value;
                     (bases, keywords) = SplitArgs(seq.HasValue ? seq.Value : null, false, rp);
                 }
-                var (el, ec) = EndOfBody(body);
                 return (Stmt)new ClassDef
                 {
-                    Name = name.Text, Bases = bases, Keywords = keywords, Body = body,
-                    Line = kw.Line, Column = kw.Column, EndLine = el, EndColumn = ec,
+                    Name = name.Text, Bases = bases, Keywords = keywords, Body = body.Stmts,
+                    Line = kw.Line, Column = kw.Column, EndLine = body.EndLine, EndColumn = body.EndCol,
                 };
             },
             Tok(TokenKind.Class), Tok(TokenKind.Name),
@@ -526,21 +567,18 @@ public static partial class PythonParser
             IfStmt, FuncDef, ClassDef, ForStmt, WhileStmt, TryStmt, WithStmt, Decorated, AsyncStmt);
 
         /// <summary>statement: compound_stmt | simple_stmts.</summary>
-        private static readonly Parser<Token, IReadOnlyList<Stmt>> Statement = Parser.OneOf(
-            CompoundStmt.Select(s => (IReadOnlyList<Stmt>)new[] { s }),
+        private static readonly Parser<Token, Body> Statement = Parser.OneOf(
+            CompoundStmt.Select(Body.Of),
             SimpleStmts);
-
-        private static readonly IReadOnlyList<Stmt> NoStmts = Array.Empty<Stmt>();
 
         /// <summary>file: statements ENDMARKER (stray NEWLINE tokens are tolerated).</summary>
         internal static readonly Parser<Token, Module> File = Parser.Map(
             (lines, end) =>
             {
-                var body = Flatten(lines);
-                var (el, ec) = body.Count > 0 ? EndOfBody(body) : (1, 0);
-                return new Module { Body = body, Line = 1, Column = 0, EndLine = el, EndColumn = ec };
+                var body = Concat(lines);
+                return new Module { Body = body.Stmts, Line = 1, Column = 0, EndLine = body.EndLine, EndColumn = body.EndCol };
             },
-            Parser.OneOf(Statement, Tok(TokenKind.Newline).ThenReturn(NoStmts)).Many(),
+            Parser.OneOf(Statement, Tok(TokenKind.Newline).ThenReturn((Body?)null)).Many(),
             Tok(TokenKind.EndMarker));
     }
 }

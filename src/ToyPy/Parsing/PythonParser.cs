@@ -61,7 +61,8 @@ public static partial class PythonParser
         var last = tokens[^1];
         if (parseError.Line > last.EndLine || (parseError.Line == last.EndLine && parseError.Column >= last.EndColumn))
             return true;
-        if (parseError.Msg != "invalid syntax") return false;
+        // The parser's generic path reports these without looking further.
+        if (parseError.Msg == "unexpected indent") return false;
         if (lexError.Msg.EndsWith("was never closed", StringComparison.Ordinal))
             return parseError.Line > lexError.Line;
         // Errors CPython's tokenizer only reports when the parser asks for the token.
@@ -249,24 +250,37 @@ public static partial class PythonParser
             var prev = tokens[idx - 1];
             int depth = BracketDepth(tokens, idx);
 
+            // Two expressions side by side: CPython's error rules try to parse the second
+            // one; if it runs into a lexical error, that error is the one reported.
+            if (ctx.Truncated && StartsExpression(tok.Kind) && EndsExpression(prev.Kind) && ExpressionRunsToEnd(tokens, idx))
+                return new ParseFailure("invalid syntax", tokens[^1].EndLine, tokens[^1].EndColumn);
+
             // print "x" / exec "code"
             if (prev.Kind == TokenKind.Name && (prev.Text == "print" || prev.Text == "exec") && depth == 0
-                && StartsExpression(tok.Kind) && tok.Kind != TokenKind.LParen
-                && (idx < 2 || IsLineStart(tokens[idx - 2].Kind)))
+                && StartsExpression(tok.Kind) && tok.Kind != TokenKind.LParen)
+            {
+                if (ctx.Truncated && ExpressionRunsToEnd(tokens, idx))
+                    return new ParseFailure("invalid syntax", tokens[^1].EndLine, tokens[^1].EndColumn);
                 return new ParseFailure($"Missing parentheses in call to '{prev.Text}'. Did you mean {prev.Text}(...)?",
                                         prev.Line, prev.Column);
+            }
 
             // if x = 1:  /  (x = 1)  /  [x = 1]
-            if (tok.Kind == TokenKind.Equal && prev.Kind == TokenKind.Name && idx >= 2)
+            if (tok.Kind == TokenKind.Equal && prev.Kind == TokenKind.Name && idx >= 2
+                && idx + 1 < tokens.Length && StartsExpression(tokens[idx + 1].Kind))
             {
                 var before = tokens[idx - 2].Kind;
                 if (before is TokenKind.If or TokenKind.Elif or TokenKind.While or TokenKind.LParen or TokenKind.LBracket
                     || (before == TokenKind.Comma && depth > 0))
+                {
+                    if (ctx.Truncated && ExpressionRunsToEnd(tokens, idx + 1))
+                        return new ParseFailure("invalid syntax", tokens[^1].EndLine, tokens[^1].EndColumn);
                     return new ParseFailure("invalid syntax. Maybe you meant '==' or ':=' instead of '='?", prev.Line, prev.Column);
+                }
             }
 
             // f(a b): two expressions side by side inside brackets
-            if (depth > 0 && StartsExpression(tok.Kind) && EndsExpression(prev.Kind))
+            if (depth > 0 && StartsExpression(tok.Kind) && EndsExpression(prev.Kind) && !InParameterList(tokens, idx))
             {
                 int start = DisjunctionStart(tokens, idx - 1);
                 if (start >= 0)
@@ -277,7 +291,7 @@ public static partial class PythonParser
                     bool soft = st.Kind == TokenKind.Name && st.Text is "match" or "case" or "_";
                     // CPython's rule looks one token past the second expression; when that
                     // is the lexical error, the lexer's error is the one reported.
-                    if (ctx.Truncated && Array.FindIndex(tokens, idx, t => t.Kind == TokenKind.Newline) < 0)
+                    if (ctx.Truncated && ExpressionRunsToEnd(tokens, idx))
                         return new ParseFailure("invalid syntax", tokens[^1].EndLine, tokens[^1].EndColumn);
                     if (!nameString && !soft)
                         return new ParseFailure("invalid syntax. Perhaps you forgot a comma?", st.Line, st.Column);
@@ -289,6 +303,49 @@ public static partial class PythonParser
 
     /// <summary>Error conversion for the token array of an f-string expression.</summary>
     internal static ParseFailure ConvertSubError(ParseError<Token> error, Token[] tokens) => ConvertError(error, tokens, Ctx);
+
+    /// <summary>
+    /// Whether an expression starting at tokens[from] could extend to the end of a token
+    /// array cut short by a lexical error: CPython's error rules would then have read the
+    /// erroneous token, and the tokenizer's error is the one reported.
+    /// </summary>
+    private static bool ExpressionRunsToEnd(Token[] tokens, int from)
+    {
+        if (from >= tokens.Length) return true;
+        for (int k = from; k < tokens.Length; k++)
+            if (tokens[k].Kind is TokenKind.Newline or TokenKind.Indent or TokenKind.Dedent) return false;
+        try
+        {
+            var rest = tokens.AsSpan(from).ToArray();
+            var r = ExpressionToEnd.Parse(rest);
+            return r.Success || r.Error!.ErrorOffset >= rest.Length;
+        }
+        catch (ParseFailure)
+        {
+            return false;
+        }
+    }
+
+    private static readonly Parser<Token, Expr> ExpressionToEnd =
+        Parser.Rec(() => ExprGrammar.StarExpressions).Before(Parser<Token>.End);
+
+    /// <summary>Whether tokens[idx] follows a parameter name in "def name(...)" (not an annotation or default).</summary>
+    private static bool InParameterList(Token[] tokens, int idx)
+    {
+        if (idx < 2 || tokens[idx - 2].Kind is not (TokenKind.LParen or TokenKind.Comma or TokenKind.Star
+                or TokenKind.DoubleStar or TokenKind.Slash))
+            return false;
+        int depth = 0;
+        for (int i = idx - 1; i >= 0; i--)
+        {
+            var k = tokens[i].Kind;
+            if (k is TokenKind.Newline or TokenKind.Indent or TokenKind.Dedent) return false;
+            if (k is TokenKind.RParen or TokenKind.RBracket or TokenKind.RBrace) depth++;
+            else if (k is TokenKind.LParen or TokenKind.LBracket or TokenKind.LBrace && depth-- == 0)
+                return k == TokenKind.LParen && i >= 2 && tokens[i - 1].Kind == TokenKind.Name && tokens[i - 2].Kind == TokenKind.Def;
+        }
+        return false;
+    }
 
     private static bool IsLineStart(TokenKind k)
         => k is TokenKind.Newline or TokenKind.Indent or TokenKind.Dedent or TokenKind.Semicolon;
@@ -455,7 +512,7 @@ public static partial class PythonParser
     /// <summary>Succeeds without consuming if the next token is one of <paramref name="kinds"/>; otherwise fails with a message.</summary>
     internal static Parser<Token, Unit> PeekOneOf(string message, params TokenKind[] kinds) => new PeekParser(kinds, message);
 
-    /// <summary>Returns the next token without consuming it (fails at end of input).</summary>
+    /// <summary>Returns the next token without consuming it (never fails).</summary>
     internal static readonly Parser<Token, Token> PeekToken = new PeekTokenParser();
 
     /// <summary>
@@ -552,14 +609,9 @@ public static partial class PythonParser
     {
         public override bool TryParse(ref ParseState<Token> state, ref PooledList<Expected<Token>> expecteds, out Token result)
         {
-            if (state.HasCurrent)
-            {
-                result = state.Current;
-                return true;
-            }
-            state.SetError(Maybe.Nothing<Token>(), true, state.Location, null);
-            result = default;
-            return false;
+            // At the end of a token array cut short by a lexical error: an EndMarker-like token.
+            result = state.HasCurrent ? state.Current : new Token(TokenKind.EndMarker, "", 0, 0, 0, 0);
+            return true;
         }
     }
 
@@ -578,22 +630,67 @@ public static partial class PythonParser
     /// Two separators in a row are reported as invalid syntax at the second one.
     /// </summary>
     internal static Parser<Token, SepList<T>> SepBy<T>(Parser<Token, T> item, TokenKind sep) where T : class
-        => Parser.Map(BuildSepList, item,
-            Parser.Map((s, m) => (s, m.HasValue ? m.Value : null), Tok(sep), item.Optional()).Many());
+        => new SepByParser<T>(item, sep);
 
-    private static SepList<T> BuildSepList<T>(T first, IEnumerable<(Token Sep, T? Item)> rest) where T : class
+    /// <summary>
+    /// item (sep item)* [sep] in one loop: after a separator, an item that fails without
+    /// consuming input ends the list (that separator was the trailing one).
+    /// </summary>
+    /// <summary>(sep item)* [sep] after a first item that was parsed separately (display contents).</summary>
+    internal static Parser<Token, SepList<T>> SepRest<T>(Parser<Token, T> item, TokenKind sep) where T : class
+        => new SepByParser<T>(item, sep, firstParsed: true);
+
+    /// <summary>
+    /// item (sep item)* [sep] in one loop: after a separator, an item that fails without
+    /// consuming input ends the list (that separator was the trailing one).
+    /// </summary>
+    private sealed class SepByParser<T> : Parser<Token, SepList<T>> where T : class
     {
-        var items = new List<T> { first };
-        Token? trailing = null;
-        bool any = false;
-        foreach (var (sep, item) in rest)
+        private readonly Parser<Token, T> _item;
+        private readonly TokenKind _sep;
+        private readonly bool _firstParsed;
+
+        public SepByParser(Parser<Token, T> item, TokenKind sep, bool firstParsed = false)
         {
-            any = true;
-            if (trailing != null) throw Fail("invalid syntax", sep);
-            if (item == null) trailing = sep;
-            else items.Add(item);
+            _item = item; _sep = sep; _firstParsed = firstParsed;
         }
-        return new SepList<T> { Items = items, Trailing = trailing, HasSeparator = any };
+
+        public override bool TryParse(ref ParseState<Token> state, ref PooledList<Expected<Token>> expecteds, out SepList<T> result)
+        {
+            result = null!;
+            var items = new List<T>();
+            if (!_firstParsed)
+            {
+                if (!_item.TryParse(ref state, ref expecteds, out var first)) return false;
+                items.Add(first);
+            }
+            Token? trailing = null;
+            bool any = false;
+            while (state.HasCurrent && state.Current.Kind == _sep)
+            {
+                var sepTok = state.Current;
+                state.Advance();
+                any = true;
+                var before = state.Location;
+                if (_item.TryParse(ref state, ref expecteds, out var next))
+                {
+                    items.Add(next);
+                    continue;
+                }
+                if (state.Location != before) return false;   // failed inside an item
+                trailing = sepTok;
+                break;
+            }
+            result = new SepList<T> { Items = items, Trailing = trailing, HasSeparator = any };
+            return true;
+        }
+    }
+
+    /// <summary>Prepends the separately parsed first item to the rest of a list.</summary>
+    internal static SepList<T> WithFirst<T>(T first, SepList<T> rest) where T : class
+    {
+        rest.Items.Insert(0, first);
+        return rest;
     }
 
     // ------------------------------------------------------------------ positions

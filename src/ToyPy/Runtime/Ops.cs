@@ -345,6 +345,12 @@ public static class Ops
         return o.GetAttr(name) ?? throw AttributeErrorFor(o, name);
     }
 
+    public static PyObject? GetAttrOrNull(PyObject o, string name)
+    {
+        var n = PyStr.Intern(name);
+        try { return GetAttrOrNull(o, n); } finally { n.Decref(); }
+    }
+
     public static PyObject? GetAttrOrNull(PyObject o, PyStr name)
     {
         try { return o.GetAttr(name); }

@@ -310,7 +310,7 @@ public sealed partial class PyThreadState
                     var name = names[arg];
                     var tp = o.Type;
                     var descr = tp.Lookup(name.Value);
-                    if (descr is PyFunction or PyMethodDescriptor && o is not PyType && o is not PyModule
+                    if (descr is PyFunction or PyMethodDescriptor && o is not PyType && o is not PyModule && o is not PySuper
                         && (!tp.IsHeapType || tp.Lookup("__getattribute__") is not PyFunction))
                     {
                         bool shadowed = o is PyInstance pi ? pi.Dict?.GetItemStr(name) is not null : o.InstanceDict?.GetItemStr(name) is not null;
@@ -660,10 +660,13 @@ public sealed partial class PyThreadState
                     var update = s[sp - 1]!;
                     var d = (PyDict)s[sp - 1 - arg]!;
                     bool merge = (OpCode)(word & 0xFF) == OpCode.DictMerge;
-                    if (update is not PyDict && update.GetAttr(PyStr.Intern("keys")) is not { } keysAttr)
-                        throw Exc.TypeError(merge ? $"argument after ** must be a mapping, not {update.Type.Name}"
-                                                  : $"'{update.Type.Name}' object is not a mapping");
-                    else if (update is not PyDict) { }
+                    if (update is not PyDict)
+                    {
+                        var keysAttr = Ops.GetAttrOrNull(update, "keys")
+                            ?? throw Exc.TypeError(merge ? $"argument after ** must be a mapping, not {update.Type.Name}"
+                                                         : $"'{update.Type.Name}' object is not a mapping");
+                        Decref(keysAttr);
+                    }
                     d.Update(update, errorOnDuplicate: merge);
                     s[--sp] = null;
                     Decref(update);
@@ -992,7 +995,9 @@ public sealed partial class PyThreadState
                 case OpCode.Reraise:
                 {
                     var exc = s[--sp]!; s[sp] = null;
-                    if (arg != 0 && s[sp - arg] is PyInt lasti) frame.LastI = (int)lasti.Value;
+                    // The lasti saved below the exception (arg != 0) only restores
+                    // f_lineno in CPython; handler lookup uses this instruction's
+                    // own position (ceval.c: "We can't use frame->f_lasti here").
                     frame.Sp = sp;
                     _reraising = true;
                     throw new PyException((PyBaseException)exc);
