@@ -125,7 +125,7 @@ public static partial class PythonParser
                         CheckStarredTarget(t);
                         targets.Add(WithCtx(t, ExprContext.Store));
                     }
-                    if (missing >= 0) throw Fail("invalid syntax", parts[missing].Next);
+                    if (missing >= 0 || value == null) throw Fail("invalid syntax", parts[Math.Max(missing, 0)].Next);
                     CheckStarredValue(value);
                     var (el, ec) = End(value);
                     return new Assign { Targets = targets, Value = value, Line = sl, Column = sc, EndLine = el, EndColumn = ec };
@@ -578,7 +578,7 @@ public static partial class PythonParser
                 var body = Concat(lines);
                 return new Module { Body = body.Stmts, Line = 1, Column = 0, EndLine = body.EndLine, EndColumn = body.EndCol };
             },
-            Parser.OneOf(Statement, Tok(TokenKind.Newline).ThenReturn((Body?)null)).Many(),
+            Parser.OneOf(Statement.Select(b => (Body?)b), Tok(TokenKind.Newline).ThenReturn((Body?)null)).Many(),
             Tok(TokenKind.EndMarker));
     }
 }
