@@ -190,7 +190,7 @@ public sealed partial class PyFloat
         {
             MethodArgs.NoKeywords("float.fromhex", k);
             if (a.Length != 2) throw Exc.TypeError($"float.fromhex() takes exactly one argument ({a.Length - 1} given)");
-            if (a[1] is not PyStr s) throw Exc.TypeError($"fromhex() argument must be str, not {a[1].Type.Name}");
+            if (a[1] is not PyStr s) throw Exc.TypeError("bad argument type for built-in operation");
             var r = FromDouble(ParseHex(s.Value));
             if (ReferenceEquals(a[0], PyTypes.Float)) return r;
             try { return Ops.Call1(a[0], r); }

@@ -109,7 +109,10 @@ public partial class PyInt
     private static PyObject DivMod(ReadOnlySpan<PyObject> a, PyTuple? k, bool reflected)
     {
         string name = reflected ? "__rdivmod__" : "__divmod__";
-        var other = MethodArgs.One("int." + name, a, k);
+        // a slot wrapper in CPython, hence its argument messages
+        if (k is not null && k.Count > 0) throw Exc.TypeError($"wrapper {name}() takes no keyword arguments");
+        if (a.Length != 2) throw Exc.TypeError($"expected 1 argument, got {a.Length - 1}");
+        var other = a[1];
         var self = I(a, name);
         if (other is not PyInt o) return PyNotImplemented.Instance.NewRef();
         var (x, y) = reflected ? (o, self) : (self, o);

@@ -313,11 +313,19 @@ public sealed partial class PyStr
 
     // ------------------------------------------------------------------ case mapping (full mappings for the common special cases)
 
-    private static bool IsCased(char c)
-    {
-        var cat = CharUnicodeInfo.GetUnicodeCategory(c);
-        return cat is UnicodeCategory.UppercaseLetter or UnicodeCategory.LowercaseLetter or UnicodeCategory.TitlecaseLetter;
-    }
+    private static bool IsCased(char c) => IsUpperChar(c) || IsLowerChar(c) || IsTitleChar(c);
+
+    /// <summary>Py_UNICODE_ISUPPER: category Lu plus Other_Uppercase (Roman numerals, circled letters).</summary>
+    private static bool IsUpperChar(char c) =>
+        char.IsUpper(c) || (c >= '\u2160' && c <= '\u216F') || (c >= '\u24B6' && c <= '\u24CF');
+
+    /// <summary>Py_UNICODE_ISLOWER: category Ll plus Other_Lowercase (ordinal indicators, modifier letters, small Roman numerals...).</summary>
+    private static bool IsLowerChar(char c) =>
+        char.IsLower(c) || c is '\u00AA' or '\u00BA' or '\u0345' or '\u037A' or '\u1D78' or '\u2071' or '\u207F' or '\uA770'
+        || (c >= '\u02B0' && c <= '\u02B8') || (c >= '\u02C0' && c <= '\u02C1') || (c >= '\u02E0' && c <= '\u02E4')
+        || (c >= '\u1D2C' && c <= '\u1D6A') || (c >= '\u1D9B' && c <= '\u1DBF') || (c >= '\u2090' && c <= '\u209C')
+        || (c >= '\u2170' && c <= '\u217F') || (c >= '\u24D0' && c <= '\u24E9') || (c >= '\u2C7C' && c <= '\u2C7D')
+        || (c >= '\uA69C' && c <= '\uA69D') || (c >= '\uA7F8' && c <= '\uA7F9') || (c >= '\uAB5C' && c <= '\uAB5F');
 
     private static bool IsTitleChar(char c) => CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.TitlecaseLetter;
 
@@ -426,8 +434,8 @@ public sealed partial class PyStr
         for (int i = 0; i < s.Length; i++)
         {
             char c = s[i];
-            if (char.IsUpper(c)) sb.Append(LowerAt(s, i));
-            else if (char.IsLower(c)) sb.Append(UpperOf(c));
+            if (IsUpperChar(c)) sb.Append(LowerAt(s, i));
+            else if (IsLowerChar(c)) sb.Append(UpperOf(c));
             else sb.Append(c);
         }
         return sb.ToString();
@@ -453,8 +461,8 @@ public sealed partial class PyStr
         bool cased = false;
         foreach (char c in s)
         {
-            if (char.IsLower(c) || IsTitleChar(c)) return false;
-            if (!cased && char.IsUpper(c)) cased = true;
+            if (IsLowerChar(c) || IsTitleChar(c)) return false;
+            if (!cased && IsUpperChar(c)) cased = true;
         }
         return cased;
     }
@@ -464,8 +472,8 @@ public sealed partial class PyStr
         bool cased = false;
         foreach (char c in s)
         {
-            if (char.IsUpper(c) || IsTitleChar(c)) return false;
-            if (!cased && char.IsLower(c)) cased = true;
+            if (IsUpperChar(c) || IsTitleChar(c)) return false;
+            if (!cased && IsLowerChar(c)) cased = true;
         }
         return cased;
     }
@@ -475,12 +483,12 @@ public sealed partial class PyStr
         bool cased = false, prevCased = false;
         foreach (char c in s)
         {
-            if (char.IsUpper(c) || IsTitleChar(c))
+            if (IsUpperChar(c) || IsTitleChar(c))
             {
                 if (prevCased) return false;
                 prevCased = true; cased = true;
             }
-            else if (char.IsLower(c))
+            else if (IsLowerChar(c))
             {
                 if (!prevCased) return false;
                 prevCased = true; cased = true;
