@@ -380,7 +380,8 @@ public class CompilerTests
         var co = Compile("a = 1\nb = 1.0\nc = True\nd = 1\ne = 0.0\nf = -0.0\ng = 'x'\nh = 'x'\n");
         var kinds = co.Consts.Select(c => c.GetType().Name + ":" + c.Repr().Value).ToList();
         Assert.Equal(kinds.Distinct().Count(), kinds.Count);
-        Assert.Single(co.Consts.OfType<PyInt>());
+        Assert.Single(co.Consts, c => c.GetType() == typeof(PyInt));
+        Assert.Single(co.Consts, c => c is PyBool);
         Assert.Equal(3, co.Consts.OfType<PyFloat>().Count());
         Assert.Single(co.Consts.OfType<PyStr>());
     }

@@ -145,6 +145,40 @@ internal sealed class CTuple : ConstValue
     public override string Repr() => "(" + string.Join(", ", Items.Select(i => i.Repr())) + (Items.Length == 1 ? ",)" : ")");
 }
 
+/// <summary>A frozenset constant (set displays folded by CPython: `x in {1, 2}`, `for x in {1, 2}`, `{1, 2, 3}`).</summary>
+internal sealed class CFrozenSet : ConstValue
+{
+    public ConstValue[] Items { get; }
+    public CFrozenSet(ConstValue[] items) { Items = items; }
+    public override bool Equals(ConstValue? other)
+    {
+        if (other is not CFrozenSet t || t.Items.Length != Items.Length) return false;
+        for (int i = 0; i < Items.Length; i++) if (!Items[i].Equals(t.Items[i])) return false;
+        return true;
+    }
+    public override int GetHashCode()
+    {
+        var h = new HashCode();
+        h.Add(10);
+        foreach (var i in Items) h.Add(i.GetHashCode());
+        return h.ToHashCode();
+    }
+    public override PyObject Materialize()
+    {
+        var set = new PySet(frozen: true);
+        foreach (var item in Items)
+        {
+            var o = item.Materialize();
+            set.Add(o);
+            o.Decref();
+        }
+        set.Seal();
+        return set;
+    }
+    public override bool IsTrue => Items.Length != 0;
+    public override string Repr() => "frozenset({" + string.Join(", ", Items.Select(i => i.Repr())) + "})";
+}
+
 internal sealed class CCode : ConstValue
 {
     public CodeObject Code { get; }

@@ -49,7 +49,7 @@ internal sealed partial class CodeGenerator
 
     private void VisitExpr1(Expr e)
     {
-        if (e is Constant or UnaryOp or BinOp or TupleExpr { Ctx: ExprContext.Load } && Fold(e) is { } folded)
+        if (e is Constant or UnaryOp or BinOp or TupleExpr { Ctx: ExprContext.Load } or Name { Id: "__debug__" } && Fold(e) is { } folded)
         {
             LoadConst(folded);
             return;
@@ -177,6 +177,14 @@ internal sealed partial class CodeGenerator
             u.Line = old;
             return;
         }
+        if (e is SetExpr se && FoldTuple(se.Elts) is { } items)
+        {
+            int old = u.Line;
+            SetLoc(e);
+            LoadConst(new CFrozenSet(items.Items));
+            u.Line = old;
+            return;
+        }
         VisitExpr(e);
     }
 
@@ -185,9 +193,10 @@ internal sealed partial class CodeGenerator
     private void StarUnpackHelper(IReadOnlyList<Expr> elts, int pushed, OpCode build, OpCode add, OpCode extend, bool tuple)
     {
         int n = elts.Count;
-        if (n > 2 && build != OpCode.BuildSet && AreAllItemsConst(elts.Cast<Expr?>().ToList(), 0, n))
+        if (n > 2 && AreAllItemsConst(elts.Cast<Expr?>().ToList(), 0, n))
         {
-            var folded = new CTuple(elts.Select(x => Fold(x)!).ToArray());
+            var items = elts.Select(x => Fold(x)!).ToArray();
+            ConstValue folded = add == OpCode.SetAdd ? new CFrozenSet(items) : new CTuple(items);
             if (tuple && pushed == 0) LoadConst(folded);
             else
             {

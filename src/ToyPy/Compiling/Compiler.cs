@@ -374,6 +374,7 @@ internal sealed partial class CodeGenerator
         v = e switch
         {
             Constant c => ConstFolder.FromConstant(c),
+            Name { Id: "__debug__", Ctx: ExprContext.Load } => CBool.True,
             UnaryOp un => Fold(un.Operand) is { } o ? ConstFolder.Unary(un.Op, o) : null,
             BinOp bo => Fold(bo.Left) is { } l && Fold(bo.Right) is { } r ? ConstFolder.Binary(bo.Op, l, r) : null,
             TupleExpr { Ctx: ExprContext.Load } t => FoldTuple(t.Elts),

@@ -450,6 +450,8 @@ public sealed class SymbolTable
                 if (sl.Upper is not null) VisitExpr(sl.Upper);
                 if (sl.Step is not null) VisitExpr(sl.Step);
                 break;
+            case Name { Id: "__debug__", Ctx: ExprContext.Load }:
+                break; // a constant (True) after CPython's AST optimisation
             case Name n:
                 AddDef(n.Id, n.Ctx == ExprContext.Load ? SymbolFlags.Use : SymbolFlags.DefLocal, n);
                 // Special-case super: it counts as a use of __class__.
