@@ -311,9 +311,15 @@ public sealed partial class PyStr
         return l;
     }
 
-    // ------------------------------------------------------------------ case mapping (full mappings for the common special cases)
+    // ------------------------------------------------------------------ code points
+    // .NET strings are UTF-16: a surrogate pair is one code point for the predicates
+    // and case mappings below (lone surrogates stand for themselves).
 
-    private static bool IsCased(char c) => IsUpperChar(c) || IsLowerChar(c) || IsTitleChar(c);
+    private static bool IsPairAt(string s, int i) => char.IsHighSurrogate(s[i]) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1]);
+    private static int CpLen(string s, int i) => IsPairAt(s, i) ? 2 : 1;
+    private static UnicodeCategory CategoryAt(string s, int i) => CharUnicodeInfo.GetUnicodeCategory(s, i);
+
+    // ------------------------------------------------------------------ case mapping (full mappings for the common special cases)
 
     /// <summary>Py_UNICODE_ISUPPER: category Lu plus Other_Uppercase (Roman numerals, circled letters).</summary>
     private static bool IsUpperChar(char c) =>
@@ -327,34 +333,48 @@ public sealed partial class PyStr
         || (c >= '\u2170' && c <= '\u217F') || (c >= '\u24D0' && c <= '\u24E9') || (c >= '\u2C7C' && c <= '\u2C7D')
         || (c >= '\uA69C' && c <= '\uA69D') || (c >= '\uA7F8' && c <= '\uA7F9') || (c >= '\uAB5C' && c <= '\uAB5F');
 
-    private static bool IsTitleChar(char c) => CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.TitlecaseLetter;
+    private static bool IsUpperAt(string s, int i) => IsPairAt(s, i) ? CategoryAt(s, i) == UnicodeCategory.UppercaseLetter : IsUpperChar(s[i]);
+    private static bool IsLowerAt(string s, int i) => IsPairAt(s, i) ? CategoryAt(s, i) == UnicodeCategory.LowercaseLetter : IsLowerChar(s[i]);
+    private static bool IsTitleAt(string s, int i) => CategoryAt(s, i) == UnicodeCategory.TitlecaseLetter;
+    private static bool IsCasedAt(string s, int i) => IsUpperAt(s, i) || IsLowerAt(s, i) || IsTitleAt(s, i);
 
-    private static string UpperOf(char c) => c switch
+    /// <summary>Uppercase of the code point at s[i].</summary>
+    private static string UpperAt(string s, int i)
     {
-        'ß' => "SS", 'ŉ' => "\u02BCN", 'ﬀ' => "FF", 'ﬁ' => "FI", 'ﬂ' => "FL", 'ﬃ' => "FFI", 'ﬄ' => "FFL", 'ﬅ' => "ST", 'ﬆ' => "ST",
-        _ => char.ToUpperInvariant(c).ToString(),
-    };
+        if (IsPairAt(s, i)) return s.Substring(i, 2).ToUpperInvariant();
+        return s[i] switch
+        {
+            'ß' => "SS", 'ŉ' => "\u02BCN", 'ﬀ' => "FF", 'ﬁ' => "FI", 'ﬂ' => "FL", 'ﬃ' => "FFI", 'ﬄ' => "FFL", 'ﬅ' => "ST", 'ﬆ' => "ST",
+            var c => char.ToUpperInvariant(c).ToString(),
+        };
+    }
 
-    private static string TitleOf(char c) => c switch
+    /// <summary>Titlecase of the code point at s[i].</summary>
+    private static string TitleAt(string s, int i)
     {
-        'ß' => "Ss", 'ﬀ' => "Ff", 'ﬁ' => "Fi", 'ﬂ' => "Fl", 'ﬃ' => "Ffi", 'ﬄ' => "Ffl", 'ﬅ' => "St", 'ﬆ' => "St", 'ŉ' => "\u02BCN",
-        '\u01C4' or '\u01C5' or '\u01C6' => "\u01C5",
-        '\u01C7' or '\u01C8' or '\u01C9' => "\u01C8",
-        '\u01CA' or '\u01CB' or '\u01CC' => "\u01CB",
-        '\u01F1' or '\u01F2' or '\u01F3' => "\u01F2",
-        _ => char.ToUpperInvariant(c).ToString(),
-    };
+        if (IsPairAt(s, i)) return s.Substring(i, 2).ToUpperInvariant();
+        return s[i] switch
+        {
+            'ß' => "Ss", 'ﬀ' => "Ff", 'ﬁ' => "Fi", 'ﬂ' => "Fl", 'ﬃ' => "Ffi", 'ﬄ' => "Ffl", 'ﬅ' => "St", 'ﬆ' => "St", 'ŉ' => "\u02BCN",
+            '\u01C4' or '\u01C5' or '\u01C6' => "\u01C5",
+            '\u01C7' or '\u01C8' or '\u01C9' => "\u01C8",
+            '\u01CA' or '\u01CB' or '\u01CC' => "\u01CB",
+            '\u01F1' or '\u01F2' or '\u01F3' => "\u01F2",
+            var c => char.ToUpperInvariant(c).ToString(),
+        };
+    }
 
-    /// <summary>Lowercase of s[i], with the Final_Sigma rule.</summary>
+    /// <summary>Lowercase of the code point at s[i], with the Final_Sigma rule.</summary>
     private static string LowerAt(string s, int i)
     {
+        if (IsPairAt(s, i)) return s.Substring(i, 2).ToLowerInvariant();
         char c = s[i];
         if (c == '\u0130') return "i\u0307";
         if (c == 'Σ')
         {
             bool before = false, after = false;
-            for (int j = i - 1; j >= 0; j--) { if (IsCased(s[j])) { before = true; break; } if (!IsCaseIgnorable(s[j])) break; }
-            for (int j = i + 1; j < s.Length; j++) { if (IsCased(s[j])) { after = true; break; } if (!IsCaseIgnorable(s[j])) break; }
+            for (int j = i - 1; j >= 0; j--) { if (IsCasedAt(s, j)) { before = true; break; } if (!IsCaseIgnorable(s[j])) break; }
+            for (int j = i + 1; j < s.Length; j++) { if (IsCasedAt(s, j)) { after = true; break; } if (!IsCaseIgnorable(s[j])) break; }
             return before && !after ? "ς" : "σ";
         }
         return char.ToLowerInvariant(c).ToString();
@@ -368,53 +388,31 @@ public sealed partial class PyStr
             or UnicodeCategory.ModifierLetter or UnicodeCategory.ModifierSymbol;
     }
 
-    private static string Upper(string s)
+    private static string MapEach(string s, Func<string, int, string> f)
     {
         var sb = new StringBuilder(s.Length);
-        foreach (char c in s) sb.Append(UpperOf(c));
+        for (int i = 0; i < s.Length; i += CpLen(s, i)) sb.Append(f(s, i));
         return sb.ToString();
     }
 
-    private static string Lower(string s)
-    {
-        var sb = new StringBuilder(s.Length);
-        for (int i = 0; i < s.Length; i++) sb.Append(LowerAt(s, i));
-        return sb.ToString();
-    }
+    private static string Upper(string s) => MapEach(s, UpperAt);
+    private static string Lower(string s) => MapEach(s, LowerAt);
 
-    private static string CaseFold(string s)
+    private static string CaseFold(string s) => MapEach(s, (str, i) => str[i] switch
     {
-        var sb = new StringBuilder(s.Length);
-        for (int i = 0; i < s.Length; i++)
-        {
-            char c = s[i];
-            switch (c)
-            {
-                case 'ß': sb.Append("ss"); break;
-                case 'ſ': sb.Append('s'); break;
-                case 'ς': sb.Append('σ'); break;
-                case 'ﬀ': sb.Append("ff"); break;
-                case 'ﬁ': sb.Append("fi"); break;
-                case 'ﬂ': sb.Append("fl"); break;
-                case 'ﬃ': sb.Append("ffi"); break;
-                case 'ﬄ': sb.Append("ffl"); break;
-                case 'ﬅ': case 'ﬆ': sb.Append("st"); break;
-                case 'Σ': sb.Append('σ'); break;
-                default: sb.Append(LowerAt(s, i)); break;
-            }
-        }
-        return sb.ToString();
-    }
+        'ß' => "ss", 'ſ' => "s", 'ς' => "σ", 'Σ' => "σ", 'ﬀ' => "ff", 'ﬁ' => "fi", 'ﬂ' => "fl", 'ﬃ' => "ffi", 'ﬄ' => "ffl",
+        'ﬅ' or 'ﬆ' => "st",
+        _ => LowerAt(str, i),
+    });
 
     private static string Title(string s)
     {
         var sb = new StringBuilder(s.Length);
         bool prevCased = false;
-        for (int i = 0; i < s.Length; i++)
+        for (int i = 0; i < s.Length; i += CpLen(s, i))
         {
-            char c = s[i];
-            sb.Append(prevCased ? LowerAt(s, i) : TitleOf(c));
-            prevCased = IsCased(c);
+            sb.Append(prevCased ? LowerAt(s, i) : TitleAt(s, i));
+            prevCased = IsCasedAt(s, i);
         }
         return sb.ToString();
     }
@@ -423,46 +421,38 @@ public sealed partial class PyStr
     {
         if (s.Length == 0) return s;
         var sb = new StringBuilder(s.Length);
-        sb.Append(TitleOf(s[0]));
-        for (int i = 1; i < s.Length; i++) sb.Append(LowerAt(s, i));
+        sb.Append(TitleAt(s, 0));
+        for (int i = CpLen(s, 0); i < s.Length; i += CpLen(s, i)) sb.Append(LowerAt(s, i));
         return sb.ToString();
     }
 
-    private static string SwapCase(string s)
-    {
-        var sb = new StringBuilder(s.Length);
-        for (int i = 0; i < s.Length; i++)
-        {
-            char c = s[i];
-            if (IsUpperChar(c)) sb.Append(LowerAt(s, i));
-            else if (IsLowerChar(c)) sb.Append(UpperOf(c));
-            else sb.Append(c);
-        }
-        return sb.ToString();
-    }
+    private static string SwapCase(string s) => MapEach(s, (str, i) =>
+        IsUpperAt(str, i) ? LowerAt(str, i) : IsLowerAt(str, i) ? UpperAt(str, i) : str.Substring(i, CpLen(str, i)));
 
     // ------------------------------------------------------------------ predicates
 
-    private static bool IsDecimalChar(char c) => CharUnicodeInfo.GetDecimalDigitValue(c) >= 0;
-    private static bool IsDigitChar(char c) => CharUnicodeInfo.GetDigitValue(c) >= 0;
-    private static bool IsNumericChar(char c) => CharUnicodeInfo.GetNumericValue(c) >= 0 || IsHanNumeral(c);
+    private static bool IsDecimalAt(string s, int i) => CharUnicodeInfo.GetDecimalDigitValue(s, i) >= 0;
+    private static bool IsDigitAt(string s, int i) => CharUnicodeInfo.GetDigitValue(s, i) >= 0;
+    private static bool IsNumericAt(string s, int i) => CharUnicodeInfo.GetNumericValue(s, i) >= 0 || IsHanNumeral(s[i]);
     private static bool IsHanNumeral(char c) => "〇一二三四五六七八九十百千万億兆零壹贰叁肆伍陆柒捌玖拾佰仟".IndexOf(c) >= 0;
-    private static bool IsAlphaChar(char c) => char.IsLetter(c);
+    private static bool IsAlphaAt(string s, int i) => CategoryAt(s, i) is UnicodeCategory.UppercaseLetter or UnicodeCategory.LowercaseLetter
+        or UnicodeCategory.TitlecaseLetter or UnicodeCategory.ModifierLetter or UnicodeCategory.OtherLetter;
 
-    private static bool All(string s, Func<char, bool> p)
+    /// <summary>Non-empty and every code point satisfies p.</summary>
+    private static bool All(string s, Func<string, int, bool> p)
     {
         if (s.Length == 0) return false;
-        foreach (char c in s) if (!p(c)) return false;
+        for (int i = 0; i < s.Length; i += CpLen(s, i)) if (!p(s, i)) return false;
         return true;
     }
 
     private static bool IsUpperStr(string s)
     {
         bool cased = false;
-        foreach (char c in s)
+        for (int i = 0; i < s.Length; i += CpLen(s, i))
         {
-            if (IsLowerChar(c) || IsTitleChar(c)) return false;
-            if (!cased && IsUpperChar(c)) cased = true;
+            if (IsLowerAt(s, i) || IsTitleAt(s, i)) return false;
+            if (!cased && IsUpperAt(s, i)) cased = true;
         }
         return cased;
     }
@@ -470,10 +460,10 @@ public sealed partial class PyStr
     private static bool IsLowerStr(string s)
     {
         bool cased = false;
-        foreach (char c in s)
+        for (int i = 0; i < s.Length; i += CpLen(s, i))
         {
-            if (IsUpperChar(c) || IsTitleChar(c)) return false;
-            if (!cased && IsLowerChar(c)) cased = true;
+            if (IsUpperAt(s, i) || IsTitleAt(s, i)) return false;
+            if (!cased && IsLowerAt(s, i)) cased = true;
         }
         return cased;
     }
@@ -481,14 +471,14 @@ public sealed partial class PyStr
     private static bool IsTitleStr(string s)
     {
         bool cased = false, prevCased = false;
-        foreach (char c in s)
+        for (int i = 0; i < s.Length; i += CpLen(s, i))
         {
-            if (IsUpperChar(c) || IsTitleChar(c))
+            if (IsUpperAt(s, i) || IsTitleAt(s, i))
             {
                 if (prevCased) return false;
                 prevCased = true; cased = true;
             }
-            else if (IsLowerChar(c))
+            else if (IsLowerAt(s, i))
             {
                 if (!prevCased) return false;
                 prevCased = true; cased = true;
@@ -501,16 +491,13 @@ public sealed partial class PyStr
     public static bool IsIdentifier(string s)
     {
         if (s.Length == 0) return false;
-        static bool Start(char c) => c == '_' || char.IsLetter(c) || CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.LetterNumber;
-        static bool Continue(char c)
-        {
-            if (Start(c)) return true;
-            var cat = CharUnicodeInfo.GetUnicodeCategory(c);
-            return cat is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark
-                or UnicodeCategory.DecimalDigitNumber or UnicodeCategory.ConnectorPunctuation;
-        }
-        if (!Start(s[0])) return false;
-        for (int i = 1; i < s.Length; i++) if (!Continue(s[i])) return false;
+        static bool Start(string str, int i) => str[i] == '_' || CategoryAt(str, i) is UnicodeCategory.UppercaseLetter
+            or UnicodeCategory.LowercaseLetter or UnicodeCategory.TitlecaseLetter or UnicodeCategory.ModifierLetter
+            or UnicodeCategory.OtherLetter or UnicodeCategory.LetterNumber;
+        static bool Continue(string str, int i) => Start(str, i) || CategoryAt(str, i) is UnicodeCategory.NonSpacingMark
+            or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.DecimalDigitNumber or UnicodeCategory.ConnectorPunctuation;
+        if (!Start(s, 0)) return false;
+        for (int i = CpLen(s, 0); i < s.Length; i += CpLen(s, i)) if (!Continue(s, i)) return false;
         return true;
     }
 
@@ -1084,12 +1071,12 @@ public sealed partial class PyStr
             long end = MethodArgs.SliceIndex(a.Length > 3 ? a[3] : null, long.MaxValue);
             return PyInt.FromLong(MethodArgs.Count<char>(s, sub, start, end));
         });
-        Pred(t, "isdigit", s => All(s, IsDigitChar));
-        Pred(t, "isdecimal", s => All(s, IsDecimalChar));
-        Pred(t, "isnumeric", s => All(s, IsNumericChar));
-        Pred(t, "isalpha", s => All(s, IsAlphaChar));
-        Pred(t, "isalnum", s => All(s, c => IsAlphaChar(c) || IsDecimalChar(c) || IsDigitChar(c) || IsNumericChar(c)));
-        Pred(t, "isspace", s => All(s, IsPySpace));
+        Pred(t, "isdigit", s => All(s, IsDigitAt));
+        Pred(t, "isdecimal", s => All(s, IsDecimalAt));
+        Pred(t, "isnumeric", s => All(s, IsNumericAt));
+        Pred(t, "isalpha", s => All(s, IsAlphaAt));
+        Pred(t, "isalnum", s => All(s, (str, i) => IsAlphaAt(str, i) || IsDecimalAt(str, i) || IsDigitAt(str, i) || IsNumericAt(str, i)));
+        Pred(t, "isspace", s => All(s, (str, i) => IsPySpace(str[i])));
         Pred(t, "isupper", IsUpperStr);
         Pred(t, "islower", IsLowerStr);
         Pred(t, "istitle", IsTitleStr);
