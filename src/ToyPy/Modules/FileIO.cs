@@ -35,7 +35,7 @@ public sealed class PyFile : PyObject
     }
 
     private FileStream? _stream;
-    private PyObject _name;
+    private PyObject? _name;
     private readonly string _mode;
     public readonly bool Binary;
     private readonly bool _readable, _writable, _append;
@@ -256,7 +256,12 @@ public sealed class PyFile : PyObject
         catch (DecoderFallbackException ex)
         {
             byte bad = ex.BytesUnknown is { Length: > 0 } bu ? bu[0] : (byte)0;
-            throw Exc.UnicodeDecodeError($"'{TextCodecs.CanonicalName(_encodingName)}' codec can't decode byte 0x{bad:x2} in position {Math.Max(ex.Index, 0)}: invalid start byte");
+            int pos = Math.Max(ex.Index, 0);
+            // UTF-8's reasons: a lead byte cut short by the end of the data or by a non-continuation byte, or a stray byte.
+            string why = bad is >= 0xC2 and <= 0xF4 && TextCodecs.CanonicalName(_encodingName) == "utf-8"
+                ? (n == 0 || pos + (ex.BytesUnknown?.Length ?? 1) >= n ? "unexpected end of data" : "invalid continuation byte")
+                : "invalid start byte";
+            throw Exc.UnicodeDecodeError($"'{TextCodecs.CanonicalName(_encodingName)}' codec can't decode byte 0x{bad:x2} in position {pos}: {why}");
         }
         if (n == 0) _eof = true;
         if (Translating)
@@ -356,7 +361,7 @@ public sealed class PyFile : PyObject
     }
 
     /// <summary>Give back read-ahead to the file position (before a write, seek or tell).</summary>
-    private void DropReadAhead()
+    private void DropReadAhead(bool rewind = true)
     {
         var s = Stream;
         long back = 0;
@@ -367,7 +372,7 @@ public sealed class PyFile : PyObject
             if (_pendingCR) back++;
             _decoder!.Reset();
         }
-        if (back > 0 && s.CanSeek) s.Seek(-back, SeekOrigin.Current);
+        if (rewind && back > 0 && s.CanSeek) s.Seek(-back, SeekOrigin.Current);
         _rpos = _rlen = 0;
         _text = ""; _tpos = 0;
         _pendingCR = false; _eof = false;
@@ -378,7 +383,9 @@ public sealed class PyFile : PyObject
     private void WriteBytes(byte[] data)
     {
         var s = Stream;
-        DropReadAhead();
+        // Binary files write at the logical position; text files drop their decoded read-ahead
+        // and write where the underlying reads left off, as TextIOWrapper does.
+        DropReadAhead(rewind: Binary);
         BlockingCall.Run(PyThreadState.Current, () =>
         {
             if (_append) s.Seek(0, SeekOrigin.End);
@@ -399,7 +406,7 @@ public sealed class PyFile : PyObject
 
     public override PyStr Repr()
     {
-        string name = Ops.ReprString(_name);
+        string name = _name is null ? "None" : Ops.ReprString(_name);
         string tn = Type.ReprName;
         return PyStr.FromString(Binary
             ? $"<{tn} name={name}>"
@@ -424,15 +431,14 @@ public sealed class PyFile : PyObject
         return s.Length == 0 ? null : PyStr.FromString(s);
     }
 
-    public override void Traverse(Action<PyObject> visit) => visit(_name);
+    public override void Traverse(Action<PyObject> visit) { if (_name is not null) visit(_name); }
 
     protected internal override void ClearReferences()
     {
         try { CloseFile(); } catch (Exception) { _stream = null; }
         var n = _name;
-        _name = PyNone.Instance;
-        PyNone.Instance.Incref();
-        n.Decref();
+        _name = null;
+        n?.Decref();
     }
 
     // ------------------------------------------------------------------ methods
@@ -561,7 +567,7 @@ public sealed class PyFile : PyObject
         t.AddMethod("__next__", (a, k) => Self(a, "__next__").Next() ?? throw Exc.StopIteration());
         t.AddMethod("__repr__", (a, k) => Self(a, "__repr__").Repr());
         AddGetter(t, "closed", f => PyBool.From(f.Closed));
-        AddGetter(t, "name", f => f._name.NewRef());
+        AddGetter(t, "name", f => (f._name ?? PyNone.Instance).NewRef());
         AddGetter(t, "mode", f => PyStr.FromString(f._mode));
         if (t == TextIOWrapperType)
         {
