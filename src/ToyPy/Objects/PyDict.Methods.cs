@@ -107,7 +107,7 @@ public sealed partial class PyDict
         {
             int n = MethodArgs.Range("dict.pop", "pop", a, k, 1, 2);
             var d = D(a, "pop");
-            var v = d.Pop(a[1]);
+            var v = d.Count == 0 ? null : d.Pop(a[1]); // an empty dict does not hash the key (_PyDict_Pop)
             if (v is not null) return v;
             if (n == 2) return a[2].NewRef();
             throw Exc.KeyError(a[1]);
