@@ -8,9 +8,12 @@ namespace ToyPy.Modules;
 /// A file opened by open() (Modules/_io): text files (_io.TextIOWrapper)
 /// decode with universal newlines and encode on write; binary files
 /// (_io.BufferedReader / BufferedWriter / BufferedRandom) move bytes.
-/// Reads are buffered here; writes go straight to the operating system, so
-/// nothing is lost if a file object is never closed. Every read and write
-/// of the underlying file is a blocking call (BlockingCall.Run).
+/// Reads and writes are buffered here (8 KiB, like CPython's full
+/// buffering for files): the write buffer is flushed when full, before
+/// reads, seeks and tells, on flush(), close() and deallocation, and at
+/// process exit for files still open then (CPython flushes those at
+/// shutdown). Every read and write of the underlying file is a blocking call
+/// (BlockingCall.Run).
 /// </summary>
 public sealed class PyFile : PyObject
 {
@@ -54,6 +57,13 @@ public sealed class PyFile : PyObject
 
     private const int ChunkSize = 8192;
 
+    // Pending writes.
+    private byte[] _wbuf = Array.Empty<byte>();
+    private int _wlen;
+
+    /// <summary>Files with a write side that are still open: flushed when the process exits.</summary>
+    private static readonly HashSet<PyFile> s_openForWriting = new(ReferenceEqualityComparer.Instance);
+
     private PyFile(PyType type, FileStream stream, PyObject name, string mode, bool binary, bool readable, bool writable,
         bool append, Encoding? encoding, string encodingName, string? newline, string errors) : base(type)
     {
@@ -68,10 +78,20 @@ public sealed class PyFile : PyObject
         _newline = newline;
         _errors = errors;
         _decoder = encoding?.GetDecoder();
+        if (writable) lock (s_openForWriting) s_openForWriting.Add(this);
     }
 
     static PyFile()
     {
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            PyFile[] open;
+            lock (s_openForWriting) open = s_openForWriting.ToArray();
+            foreach (var f in open)
+            {
+                try { f.FlushWriteRaw(); } catch (Exception) { }
+            }
+        };
         foreach (var t in new[] { TextIOWrapperType, BufferedReaderType, BufferedWriterType, BufferedRandomType })
             AddMethods(t);
     }
@@ -195,6 +215,7 @@ public sealed class PyFile : PyObject
     private bool FillBytes()
     {
         if (_rpos < _rlen) return true;
+        FlushWrite();
         if (_rbuf.Length == 0) _rbuf = new byte[ChunkSize];
         var s = Stream;
         var buf = _rbuf;
@@ -243,6 +264,7 @@ public sealed class PyFile : PyObject
     private bool FillText()
     {
         if (_eof) return false;
+        FlushWrite();
         var s = Stream;
         var bytes = new byte[ChunkSize];
         int n = BlockingCall.Run(PyThreadState.Current, () => s.Read(bytes, 0, bytes.Length));
@@ -364,6 +386,7 @@ public sealed class PyFile : PyObject
     private void DropReadAhead(bool rewind = true)
     {
         var s = Stream;
+        FlushWrite();
         long back = 0;
         if (Binary) back = _rlen - _rpos;
         else
@@ -382,15 +405,42 @@ public sealed class PyFile : PyObject
 
     private void WriteBytes(byte[] data)
     {
-        var s = Stream;
+        _ = Stream;
         // Binary files write at the logical position; text files drop their decoded read-ahead
         // and write where the underlying reads left off, as TextIOWrapper does.
-        DropReadAhead(rewind: Binary);
-        BlockingCall.Run(PyThreadState.Current, () =>
+        if (_rpos < _rlen || _tpos < _text.Length || _pendingCR || _eof) DropReadAhead(rewind: Binary);
+        if (_wlen + data.Length > ChunkSize) FlushWrite();
+        if (data.Length >= ChunkSize)
         {
-            if (_append) s.Seek(0, SeekOrigin.End);
-            s.Write(data, 0, data.Length);
-        });
+            var s = Stream;
+            BlockingCall.Run(PyThreadState.Current, () => WriteRaw(s, data, data.Length));
+            return;
+        }
+        if (_wbuf.Length < ChunkSize) Array.Resize(ref _wbuf, ChunkSize);
+        Buffer.BlockCopy(data, 0, _wbuf, _wlen, data.Length);
+        _wlen += data.Length;
+    }
+
+    private void WriteRaw(FileStream s, byte[] data, int count)
+    {
+        if (_append) s.Seek(0, SeekOrigin.End);
+        s.Write(data, 0, count);
+    }
+
+    /// <summary>Hand the pending writes to the operating system (a blocking call).</summary>
+    private void FlushWrite()
+    {
+        if (_wlen == 0 || _stream is null) return;
+        BlockingCall.Run(PyThreadState.Current, FlushWriteRaw);
+    }
+
+    private void FlushWriteRaw()
+    {
+        var s = _stream;
+        int n = _wlen;
+        if (n == 0 || s is null) return;
+        _wlen = 0;
+        WriteRaw(s, _wbuf, n);
     }
 
     /// <summary>Close the file (idempotent); the operating system already has every byte written.</summary>
@@ -398,8 +448,15 @@ public sealed class PyFile : PyObject
     {
         var s = _stream;
         if (s is null) return;
-        _stream = null;
-        BlockingCall.Run(PyThreadState.Current, () => s.Dispose());
+        try { FlushWrite(); }
+        finally
+        {
+            _stream = null;
+            _wbuf = Array.Empty<byte>();
+            _wlen = 0;
+            lock (s_openForWriting) s_openForWriting.Remove(this);
+            BlockingCall.Run(PyThreadState.Current, () => s.Dispose());
+        }
     }
 
     // ------------------------------------------------------------------ protocols
@@ -435,7 +492,9 @@ public sealed class PyFile : PyObject
 
     protected internal override void ClearReferences()
     {
-        try { CloseFile(); } catch (Exception) { _stream = null; }
+        try { CloseFile(); }
+        catch (PyException e) { e.Value.Decref(); }
+        catch (Exception) { _stream = null; }
         var n = _name;
         _name = null;
         n?.Decref();
@@ -508,7 +567,10 @@ public sealed class PyFile : PyObject
             if (a[1] is not PyStr s) throw Exc.TypeError($"write() argument must be str, not {a[1].Type.Name}");
             string text = s.Value;
             if (f._newline is "\r" or "\r\n") text = text.Replace("\n", f._newline);
-            f.WriteBytes(TextCodecs.Encode(text, f._encodingName, f._errors));
+            byte[] bytes;
+            try { bytes = f._encoding!.GetBytes(text); }
+            catch (EncoderFallbackException) { bytes = TextCodecs.Encode(text, f._encodingName, f._errors); } // raises with CPython's message
+            f.WriteBytes(bytes);
             return PyInt.FromLong(s.Value.Length);
         });
         // writelines(lines): write each string of an iterable (no newlines added).
@@ -527,8 +589,8 @@ public sealed class PyFile : PyObject
         });
         // close(): close the file; further operations raise ValueError.
         t.AddMethod("close", (a, k) => { Self(a, "close").CloseFile(); return PyNone.Instance.NewRef(); });
-        // flush(): nothing is buffered on the write side; checks the file is open.
-        t.AddMethod("flush", (a, k) => { _ = Self(a, "flush").Stream; return PyNone.Instance.NewRef(); });
+        // flush(): write out the buffered data.
+        t.AddMethod("flush", (a, k) => { var f = Self(a, "flush"); _ = f.Stream; f.FlushWrite(); return PyNone.Instance.NewRef(); });
         // readable() / writable() / seekable(): what the mode allows.
         t.AddMethod("readable", (a, k) => { var f = Self(a, "readable"); _ = f.Stream; return PyBool.From(f._readable); });
         t.AddMethod("writable", (a, k) => { var f = Self(a, "writable"); _ = f.Stream; return PyBool.From(f._writable); });
