@@ -126,7 +126,7 @@ arg ...        : arguments passed to program in sys.argv[1:]
                 return 2;
             }
             source = File.ReadAllText(full);
-            filename = file;
+            filename = full; // CPython 3.9+ makes the main script's path absolute (__file__, tracebacks)
             interp.ScriptDirectory = Path.GetDirectoryName(full)!;
             interp.Argv.Add(file);
         }

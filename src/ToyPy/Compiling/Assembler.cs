@@ -267,13 +267,14 @@ internal static class Assembler
     private static void InsertPrefixInstructions(BasicBlock entry, int[] fixedOffsets, int ncells, int nfree)
     {
         var prefix = new List<Instr>();
+        // COPY_FREE_VARS first, then MAKE_CELL (3.11 inserts the copy at index 0 after the cells).
+        if (nfree > 0) prefix.Add(new Instr { Op = (int)OpCode.CopyFreeVars, Arg = nfree, Line = -1 });
         if (ncells > 0)
         {
             // MAKE_CELL in localsplus order (argument cells come first).
             var order = Enumerable.Range(0, ncells).OrderBy(i => fixedOffsets[i]);
             foreach (var i in order) prefix.Add(new Instr { Op = (int)OpCode.MakeCell, Arg = fixedOffsets[i], Line = -1 });
         }
-        if (nfree > 0) prefix.Add(new Instr { Op = (int)OpCode.CopyFreeVars, Arg = nfree, Line = -1 });
         entry.Instrs.InsertRange(0, prefix);
     }
 

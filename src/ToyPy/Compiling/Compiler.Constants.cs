@@ -335,6 +335,30 @@ internal static class ConstFolder
         return null;
     }
 
+    /// <summary>fold_subscr: constant[constant index] for str, bytes and tuples.</summary>
+    public static ConstValue? Subscript(ConstValue v, ConstValue index)
+    {
+        if (AsInt(index) is not { } bi) return null;
+        int len = v switch
+        {
+            CStr s when !s.Value.Any(char.IsSurrogate) => s.Value.Length,
+            CBytes b => b.Value.Length,
+            CTuple t => t.Items.Length,
+            _ => -1,
+        };
+        if (len < 0) return null;
+        if (bi < 0) bi += len;
+        if (bi < 0 || bi >= len) return null;
+        int i = (int)bi;
+        return v switch
+        {
+            CStr s => new CStr(s.Value[i].ToString()),
+            CBytes b => new CInt(b.Value[i]),
+            CTuple t => t.Items[i],
+            _ => null,
+        };
+    }
+
     private static BigInteger FloorDiv(BigInteger a, BigInteger b)
     {
         var q = BigInteger.DivRem(a, b, out var rem);

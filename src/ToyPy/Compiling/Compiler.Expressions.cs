@@ -49,7 +49,7 @@ internal sealed partial class CodeGenerator
 
     private void VisitExpr1(Expr e)
     {
-        if (e is Constant or UnaryOp or BinOp or TupleExpr { Ctx: ExprContext.Load } or Name { Id: "__debug__" } && Fold(e) is { } folded)
+        if (e is Constant or UnaryOp or BinOp or TupleExpr { Ctx: ExprContext.Load } or Name { Id: "__debug__" } or Subscript { Ctx: ExprContext.Load } && Fold(e) is { } folded)
         {
             LoadConst(folded);
             return;
@@ -795,11 +795,6 @@ internal sealed partial class CodeGenerator
     private void CompileJoinedStr(JoinedStr e)
     {
         int n = e.Values.Count;
-        if (n == 0)
-        {
-            LoadConst(new CStr(""));
-            return;
-        }
         if (n > StackUseGuideline)
         {
             LoadConst(new CStr(""));

@@ -378,6 +378,8 @@ internal sealed partial class CodeGenerator
             UnaryOp un => Fold(un.Operand) is { } o ? ConstFolder.Unary(un.Op, o) : null,
             BinOp bo => Fold(bo.Left) is { } l && Fold(bo.Right) is { } r ? ConstFolder.Binary(bo.Op, l, r) : null,
             TupleExpr { Ctx: ExprContext.Load } t => FoldTuple(t.Elts),
+            Subscript { Ctx: ExprContext.Load } sub when sub.Slice is not Slice =>
+                Fold(sub.Value) is { } sv && Fold(sub.Slice) is { } si ? ConstFolder.Subscript(sv, si) : null,
             _ => null,
         };
         _folded[e] = v;

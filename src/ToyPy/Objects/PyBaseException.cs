@@ -3,7 +3,7 @@ using ToyPy.Runtime;
 
 namespace ToyPy.Objects;
 
-/// <summary>One line of a traceback: where a frame was when the exception passed through it.</summary>
+/// <summary>One line of a traceback: where a frame was when the exception passed through it (innermost first in the list).</summary>
 public readonly record struct TracebackEntry(string Filename, int Line, string FunctionName);
 
 /// <summary>
@@ -32,7 +32,9 @@ public class PyBaseException : PyObject
     /// <summary>Add where the exception passed (called as frames unwind, innermost first).</summary>
     public void AddTraceback(string filename, int line, string function)
     {
-        (Traceback ??= new List<TracebackEntry>()).Insert(0, new TracebackEntry(filename, line, function));
+        // Appended as frames unwind (innermost first); printing reverses. Inserting at the
+        // front instead would make a deep RecursionError quadratic.
+        (Traceback ??= new List<TracebackEntry>()).Add(new TracebackEntry(filename, line, function));
     }
 
     public PyObject? ArgOrNull(int i) => i < Args.Count ? Args[i] : null;

@@ -170,8 +170,37 @@ public sealed partial class PyFloat
         return FromDouble(RoundDigits(x, (int)nd));
     }
 
+    /// <summary>float.__divmod__ / __rdivmod__ (float_divmod), slot-wrapper argument rules.</summary>
+    private static PyObject DivMod(ReadOnlySpan<PyObject> a, PyTuple? k, bool reflected)
+    {
+        string name = reflected ? "__rdivmod__" : "__divmod__";
+        if (k is not null && k.Count > 0) throw Exc.TypeError($"wrapper {name}() takes no keyword arguments");
+        if (a.Length != 2) throw Exc.TypeError($"expected 1 argument, got {a.Length - 1}");
+        double self = F(a, name).Value;
+        if (!TryAsDouble(a[1], out double other)) return PyNotImplemented.Instance.NewRef();
+        var (x, y) = reflected ? (other, self) : (self, other);
+        if (y == 0) throw Exc.ZeroDivisionError("float divmod()");
+        double mod = x % y; // fmod
+        double div = (x - mod) / y;
+        if (mod != 0)
+        {
+            if ((y < 0) != (mod < 0)) { mod += y; div -= 1.0; }
+        }
+        else mod = Math.CopySign(0.0, y);
+        double floordiv;
+        if (div != 0)
+        {
+            floordiv = Math.Floor(div);
+            if (div - floordiv > 0.5) floordiv += 1.0;
+        }
+        else floordiv = Math.CopySign(0.0, x / y);
+        return PyTuple.Create(FromDouble(floordiv), FromDouble(mod));
+    }
+
     static partial void AddLibraryMethods(PyType t)
     {
+        t.AddMethod("__divmod__", (a, k) => DivMod(a, k, false));
+        t.AddMethod("__rdivmod__", (a, k) => DivMod(a, k, true));
         NoArgsFloat(t, "is_integer", d => PyBool.From(double.IsFinite(d) && Math.Floor(d) == d));
         NoArgsFloat(t, "as_integer_ratio", AsIntegerRatio);
         NoArgsFloat(t, "hex", d => PyStr.FromString(HexOf(d)));

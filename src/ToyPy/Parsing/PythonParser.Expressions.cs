@@ -182,8 +182,11 @@ public static partial class PythonParser
         }
 
         /// <summary>Every nesting of brackets passes through here, hence the recursion guard.</summary>
-        private static readonly Parser<Token, Expr> Atom = Guarded(Parser.OneOf(
-            NameAtom, NumberAtom, StringsAtom, ParenAtom, ListAtom, BraceAtom, KeywordConstAtom));
+        private static readonly Parser<Token, Expr> Atom = Guarded(Dispatch(NameAtom,
+            (TokenKind.Int, NumberAtom), (TokenKind.Float, NumberAtom), (TokenKind.String, StringsAtom),
+            (TokenKind.FString, StringsAtom), (TokenKind.LParen, ParenAtom), (TokenKind.LBracket, ListAtom),
+            (TokenKind.LBrace, BraceAtom), (TokenKind.None, KeywordConstAtom), (TokenKind.True, KeywordConstAtom),
+            (TokenKind.False, KeywordConstAtom), (TokenKind.Ellipsis, KeywordConstAtom)));
 
         // ---------------------------------------------------------------- call arguments
 
@@ -338,14 +341,13 @@ public static partial class PythonParser
 
         // ---------------------------------------------------------------- await, power, unary
 
-        private static readonly Parser<Token, Expr> AwaitPrimary = Parser.OneOf(
-            Parser.Map((aw, p) =>
+        private static readonly Parser<Token, Expr> AwaitPrimary = Dispatch(Primary,
+            (TokenKind.Await, Parser.Map((aw, p) =>
                 {
                     var (el, ec) = End(p);
                     return (Expr)new Await { Value = p, Line = aw.Line, Column = aw.Column, EndLine = el, EndColumn = ec };
                 },
-                Tok(TokenKind.Await), Primary),
-            Primary);
+                Tok(TokenKind.Await), Primary)));
 
         /// <summary>power: await_primary ['**' factor] — right associative through factor.</summary>
         private static readonly Parser<Token, Expr> Power = Parser.Map(
@@ -353,60 +355,54 @@ public static partial class PythonParser
             AwaitPrimary, Tok(TokenKind.DoubleStar).Then(FactorRef).Optional());
 
         /// <summary>factor: ('+' | '-' | '~') factor | power.</summary>
-        internal static readonly Parser<Token, Expr> Factor = Parser.OneOf(
-            Parser.Map((op, operand) => MkUnary(op, op.Kind switch
-                {
-                    TokenKind.Plus => UnaryOperator.UAdd,
-                    TokenKind.Minus => UnaryOperator.USub,
-                    _ => UnaryOperator.Invert,
-                }, operand),
-                TP.Token(t => t.Kind is TokenKind.Plus or TokenKind.Minus or TokenKind.Tilde), FactorRef),
-            Power);
+        private static readonly Parser<Token, Expr> UnaryFactor = Parser.Map((op, operand) => MkUnary(op, op.Kind switch
+            {
+                TokenKind.Plus => UnaryOperator.UAdd,
+                TokenKind.Minus => UnaryOperator.USub,
+                _ => UnaryOperator.Invert,
+            }, operand),
+            TP.Token(t => t.Kind is TokenKind.Plus or TokenKind.Minus or TokenKind.Tilde), FactorRef);
+
+        internal static readonly Parser<Token, Expr> Factor = Dispatch(Power,
+            (TokenKind.Plus, UnaryFactor), (TokenKind.Minus, UnaryFactor), (TokenKind.Tilde, UnaryFactor));
 
         // ---------------------------------------------------------------- binary operators
 
-        private static Parser<Token, Func<Expr, Expr, Expr>> BinOpToken(TokenKind kind, BinaryOperator op)
-        {
-            Func<Expr, Expr, Expr> build = (l, r) => MkBin(l, op, r);
-            return Tok(kind).ThenReturn(build);
-        }
+        private static (TokenKind, Func<Expr, Expr, Expr>) BinOpToken(TokenKind kind, BinaryOperator op)
+            => (kind, (l, r) => MkBin(l, op, r));
 
-        /// <summary>term .. bitwise_or, highest precedence first, all left associative.</summary>
+        /// <summary>term .. bitwise_or, highest precedence first, all left associative (an operator table).</summary>
         internal static readonly Parser<Token, Expr> BitwiseOr = ExpressionParser.Build(Factor, new[]
         {
-            Operator.InfixL(Parser.OneOf(
+            Operator.InfixL(TokenSwitch(
                 BinOpToken(TokenKind.Star, BinaryOperator.Mult),
                 BinOpToken(TokenKind.Slash, BinaryOperator.Div),
                 BinOpToken(TokenKind.DoubleSlash, BinaryOperator.FloorDiv),
                 BinOpToken(TokenKind.Percent, BinaryOperator.Mod),
                 BinOpToken(TokenKind.At, BinaryOperator.MatMult))),
-            Operator.InfixL(Parser.OneOf(
+            Operator.InfixL(TokenSwitch(
                 BinOpToken(TokenKind.Plus, BinaryOperator.Add),
                 BinOpToken(TokenKind.Minus, BinaryOperator.Sub))),
-            Operator.InfixL(Parser.OneOf(
+            Operator.InfixL(TokenSwitch(
                 BinOpToken(TokenKind.LeftShift, BinaryOperator.LShift),
                 BinOpToken(TokenKind.RightShift, BinaryOperator.RShift))),
-            Operator.InfixL(BinOpToken(TokenKind.Amper, BinaryOperator.BitAnd)),
-            Operator.InfixL(BinOpToken(TokenKind.Circumflex, BinaryOperator.BitXor)),
-            Operator.InfixL(BinOpToken(TokenKind.VBar, BinaryOperator.BitOr)),
+            Operator.InfixL(TokenSwitch(BinOpToken(TokenKind.Amper, BinaryOperator.BitAnd))),
+            Operator.InfixL(TokenSwitch(BinOpToken(TokenKind.Circumflex, BinaryOperator.BitXor))),
+            Operator.InfixL(TokenSwitch(BinOpToken(TokenKind.VBar, BinaryOperator.BitOr))),
         });
 
         // ---------------------------------------------------------------- comparisons and boolean operators
 
-        private static readonly Parser<Token, CompareOperator> CompOp = Parser.OneOf(
-            TP.Token(t => t.Kind is >= TokenKind.Less and <= TokenKind.NotEqual).Select(t => t.Kind switch
-            {
-                TokenKind.Less => CompareOperator.Lt,
-                TokenKind.Greater => CompareOperator.Gt,
-                TokenKind.LessEqual => CompareOperator.LtE,
-                TokenKind.GreaterEqual => CompareOperator.GtE,
-                TokenKind.EqEqual => CompareOperator.Eq,
-                _ => CompareOperator.NotEq,
-            }),
-            Tok(TokenKind.In).ThenReturn(CompareOperator.In),
-            Tok(TokenKind.Not).Then(Tok(TokenKind.In)).ThenReturn(CompareOperator.NotIn),
-            Parser.Map((_, not) => not.HasValue ? CompareOperator.IsNot : CompareOperator.Is,
-                Tok(TokenKind.Is), Tok(TokenKind.Not).Optional()));
+        private static readonly Parser<Token, CompareOperator> SimpleCompOp = TokenSwitch(
+            (TokenKind.Less, CompareOperator.Lt), (TokenKind.Greater, CompareOperator.Gt),
+            (TokenKind.LessEqual, CompareOperator.LtE), (TokenKind.GreaterEqual, CompareOperator.GtE),
+            (TokenKind.EqEqual, CompareOperator.Eq), (TokenKind.NotEqual, CompareOperator.NotEq),
+            (TokenKind.In, CompareOperator.In));
+
+        private static readonly Parser<Token, CompareOperator> CompOp = Dispatch(SimpleCompOp,
+            (TokenKind.Not, Tok(TokenKind.Not).Then(Tok(TokenKind.In)).ThenReturn(CompareOperator.NotIn)),
+            (TokenKind.Is, Parser.Map((_, not) => not.HasValue ? CompareOperator.IsNot : CompareOperator.Is,
+                Tok(TokenKind.Is), Tok(TokenKind.Not).Optional())));
 
         /// <summary>comparison: bitwise_or (compare_op bitwise_or)* — one Compare node for a chain.</summary>
         private static readonly Parser<Token, Expr> Comparison = Parser.Map(
@@ -424,9 +420,8 @@ public static partial class PythonParser
             Parser.Map((op, e) => (op, e), CompOp, BitwiseOr).AtLeastOnce().Optional());
 
         /// <summary>inversion: 'not' inversion | comparison.</summary>
-        internal static readonly Parser<Token, Expr> Inversion = Parser.OneOf(
-            Parser.Map((not, e) => MkUnary(not, UnaryOperator.Not, e), Tok(TokenKind.Not), InversionRef),
-            Comparison);
+        internal static readonly Parser<Token, Expr> Inversion = Dispatch(Comparison,
+            (TokenKind.Not, Parser.Map((not, e) => MkUnary(not, UnaryOperator.Not, e), Tok(TokenKind.Not), InversionRef)));
 
         private static readonly Parser<Token, Expr> Conjunction = Parser.Map(
             (first, rest) =>
@@ -526,7 +521,7 @@ public static partial class PythonParser
             Tok(TokenKind.Lambda), SepBy(ParamItemParser(false), TokenKind.Comma).Optional(), Tok(TokenKind.Colon), ExpressionRef);
 
         /// <summary>expression: lambda | disjunction ['if' disjunction 'else' expression].</summary>
-        internal static readonly Parser<Token, Expr> Expression = Parser.OneOf(LambdaDef, Conditional);
+        internal static readonly Parser<Token, Expr> Expression = Dispatch(Conditional, (TokenKind.Lambda, LambdaDef));
 
         /// <summary>named_expression: NAME ':=' expression | expression.</summary>
         internal static readonly Parser<Token, Expr> NamedExpression = Parser.Map(
@@ -551,14 +546,12 @@ public static partial class PythonParser
         }
 
         /// <summary>star_named_expression: '*' bitwise_or | named_expression (display elements).</summary>
-        internal static readonly Parser<Token, Expr> StarNamedExpression = Parser.OneOf(
-            Parser.Map(MkStarred, Tok(TokenKind.Star), BitwiseOr),
-            NamedExpression);
+        internal static readonly Parser<Token, Expr> StarNamedExpression = Dispatch(NamedExpression,
+            (TokenKind.Star, Parser.Map(MkStarred, Tok(TokenKind.Star), BitwiseOr)));
 
         /// <summary>star_expression: '*' bitwise_or | expression.</summary>
-        internal static readonly Parser<Token, Expr> StarExpression = Parser.OneOf(
-            Parser.Map(MkStarred, Tok(TokenKind.Star), BitwiseOr),
-            Expression);
+        internal static readonly Parser<Token, Expr> StarExpression = Dispatch(Expression,
+            (TokenKind.Star, Parser.Map(MkStarred, Tok(TokenKind.Star), BitwiseOr)));
 
         /// <summary>star_expressions: one expression, or an unparenthesized tuple.</summary>
         internal static readonly Parser<Token, Expr> StarExpressions =

@@ -318,9 +318,11 @@ public static partial class PythonParser
 
         // ---------------------------------------------------------------- simple statement lines
 
-        private static readonly Parser<Token, Stmt> SimpleStmt = Parser.OneOf(
-            ExpressionStatement, ReturnStmt, ImportStmt, ImportFromStmt, RaiseStmt, PassStmt, DelStmt,
-            AssertStmt, BreakStmt, ContinueStmt, GlobalStmt, NonlocalStmt);
+        private static readonly Parser<Token, Stmt> SimpleStmt = Dispatch(ExpressionStatement,
+            (TokenKind.Return, ReturnStmt), (TokenKind.Import, ImportStmt), (TokenKind.From, ImportFromStmt),
+            (TokenKind.Raise, RaiseStmt), (TokenKind.Pass, PassStmt), (TokenKind.Del, DelStmt),
+            (TokenKind.Assert, AssertStmt), (TokenKind.Break, BreakStmt), (TokenKind.Continue, ContinueStmt),
+            (TokenKind.Global, GlobalStmt), (TokenKind.Nonlocal, NonlocalStmt));
 
         /// <summary>simple_stmts: simple_stmt (';' simple_stmt)* [';'] NEWLINE.</summary>
         private static readonly Parser<Token, Body> SimpleStmts =
@@ -563,13 +565,13 @@ public static partial class PythonParser
 
         // ---------------------------------------------------------------- statements and files
 
-        private static readonly Parser<Token, Stmt> CompoundStmt = Parser.OneOf(
-            IfStmt, FuncDef, ClassDef, ForStmt, WhileStmt, TryStmt, WithStmt, Decorated, AsyncStmt);
-
-        /// <summary>statement: compound_stmt | simple_stmts.</summary>
-        private static readonly Parser<Token, Body> Statement = Parser.OneOf(
-            CompoundStmt.Select(Body.Of),
-            SimpleStmts);
+        /// <summary>statement: compound_stmt | simple_stmts (chosen by the first token).</summary>
+        private static readonly Parser<Token, Body> Statement = Dispatch(SimpleStmts,
+            (TokenKind.If, IfStmt.Select(Body.Of)), (TokenKind.Def, FuncDef.Select(Body.Of)),
+            (TokenKind.Class, ClassDef.Select(Body.Of)), (TokenKind.For, ForStmt.Select(Body.Of)),
+            (TokenKind.While, WhileStmt.Select(Body.Of)), (TokenKind.Try, TryStmt.Select(Body.Of)),
+            (TokenKind.With, WithStmt.Select(Body.Of)), (TokenKind.At, Decorated.Select(Body.Of)),
+            (TokenKind.Async, AsyncStmt.Select(Body.Of)));
 
         /// <summary>file: statements ENDMARKER (stray NEWLINE tokens are tolerated).</summary>
         internal static readonly Parser<Token, Module> File = Parser.Map(

@@ -235,6 +235,8 @@ public static partial class PythonParser
         if (msg == ExpectedIndentMarker) return ExpectedIndentError(idx, tokens);
         if (!string.IsNullOrEmpty(msg)) return new ParseFailure(msg, tok.Line, tok.Column);
 
+        if (tok.Kind == TokenKind.Dedent)
+            return new ParseFailure("unexpected unindent", tok.Line, tok.Column, "IndentationError");
         if (tok.Kind == TokenKind.Indent)
         {
             // CPython points one column before the first character of the indented line.
@@ -536,6 +538,64 @@ public static partial class PythonParser
                 throw new ParseFailure(TooComplexMessage, Math.Max(1, t.Line), t.Column);
             }
             return _inner.TryParse(ref state, ref expecteds, out result!);
+        }
+    }
+
+    /// <summary>
+    /// Chooses an alternative by the kind of the next token (an LL(1) OneOf): the
+    /// statement-level alternatives all start with distinct keywords, so there is no
+    /// need to try them one after the other.
+    /// </summary>
+    internal static Parser<Token, T> Dispatch<T>(Parser<Token, T> fallback, params (TokenKind Kind, Parser<Token, T> Parser)[] cases)
+        => new DispatchParser<T>(fallback, cases);
+
+    private sealed class DispatchParser<T> : Parser<Token, T>
+    {
+        private readonly Parser<Token, T>?[] _table = new Parser<Token, T>?[256];
+        private readonly Parser<Token, T> _fallback;
+
+        public DispatchParser(Parser<Token, T> fallback, (TokenKind Kind, Parser<Token, T> Parser)[] cases)
+        {
+            _fallback = fallback;
+            foreach (var (kind, parser) in cases) _table[(int)kind] = parser;
+        }
+
+        public override bool TryParse(ref ParseState<Token> state, ref PooledList<Expected<Token>> expecteds, out T result)
+        {
+            var p = state.HasCurrent ? _table[(int)state.Current.Kind] ?? _fallback : _fallback;
+            return p.TryParse(ref state, ref expecteds, out result!);
+        }
+    }
+
+    /// <summary>One token whose kind is in the table; returns the value mapped to that kind.</summary>
+    internal static Parser<Token, T> TokenSwitch<T>(params (TokenKind Kind, T Value)[] cases) => new TokenSwitchParser<T>(cases);
+
+    private sealed class TokenSwitchParser<T> : Parser<Token, T>
+    {
+        private readonly bool[] _has = new bool[256];
+        private readonly T[] _values = new T[256];
+
+        public TokenSwitchParser((TokenKind Kind, T Value)[] cases)
+        {
+            foreach (var (kind, value) in cases) { _has[(int)kind] = true; _values[(int)kind] = value; }
+        }
+
+        public override bool TryParse(ref ParseState<Token> state, ref PooledList<Expected<Token>> expecteds, out T result)
+        {
+            if (state.HasCurrent)
+            {
+                var t = state.Current;
+                if (_has[(int)t.Kind])
+                {
+                    state.Advance();
+                    result = _values[(int)t.Kind];
+                    return true;
+                }
+                state.SetError(Maybe.Just(t), false, state.Location, null);
+            }
+            else state.SetError(Maybe.Nothing<Token>(), true, state.Location, null);
+            result = default!;
+            return false;
         }
     }
 

@@ -31,7 +31,9 @@ public static class Traceback
         if (exc.Traceback is { Count: > 0 } tb)
         {
             sb.Append("Traceback (most recent call last):\n");
-            AppendEntries(interp, tb, sb);
+            var outermostFirst = new List<TracebackEntry>(tb);
+            outermostFirst.Reverse();
+            AppendEntries(interp, outermostFirst, sb);
         }
         if (exc.Type.IsSubtypeOf(ExceptionTypes.SyntaxError))
         {
