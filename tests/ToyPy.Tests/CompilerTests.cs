@@ -505,4 +505,22 @@ public class CompilerTests
         Assert.Single(ops, OpCode.ImportStar);
         Assert.Contains("a.b.c", co.Names.Select(n => n.Value));
     }
+
+    [Fact]
+    public void AstOptimisationsOfCPython311()
+    {
+        // '%s' % (a,) becomes an f-string; __debug__ is True; constant subscripts fold;
+        // a set of constants being tested with 'in' becomes a frozenset constant.
+        var co = Compile("x = '<%s|%5r>' % (a, b)\nif __debug__: y = 'abc'[-1]\nz = q in {1, 2, 3}\n");
+        var ops = Ops(co).Select(o => o.Op).ToList();
+        Assert.DoesNotContain(OpCode.BinaryOp, ops);
+        Assert.Equal(2, ops.Count(o => o == OpCode.FormatValue));
+        Assert.Contains(OpCode.BuildString, ops);
+        Assert.DoesNotContain(OpCode.BinarySubscr, ops);
+        Assert.DoesNotContain(OpCode.PopJumpIfFalse, ops);
+        Assert.DoesNotContain(co.Names, n => n.Value == "__debug__");
+        Assert.Contains(co.Consts, c => c is PyStr { Value: "c" });
+        Assert.Contains(co.Consts, c => c is PySet);
+        Assert.DoesNotContain(OpCode.BuildSet, ops);
+    }
 }
