@@ -11,7 +11,9 @@ public sealed record RunResult(int ExitCode, string Stdout, string Stderr, bool 
     public string Status => TimedOut ? "timeout" : ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public override string ToString() =>
-        $"$ {CommandLine}\n[exit status: {Status}]\n--- stdout ---\n{Stdout}\n--- stderr ---\n{Stderr}";
+        $"$ {CommandLine}\n[exit status: {Status}]\n--- stdout ---\n{Clip(Stdout)}\n--- stderr ---\n{Clip(Stderr)}";
+
+    private static string Clip(string s) => s.Length <= 20000 ? s : s[..20000] + $"\n[... {s.Length - 20000} more characters]";
 }
 
 /// <summary>
@@ -105,8 +107,8 @@ public static class ToyPyRunner
 
         using var p = new Process { StartInfo = psi };
         p.Start();
-        var stdoutTask = p.StandardOutput.ReadToEndAsync();
-        var stderrTask = p.StandardError.ReadToEndAsync();
+        var stdoutTask = ReadCappedAsync(p.StandardOutput);
+        var stderrTask = ReadCappedAsync(p.StandardError);
         try
         {
             if (stdin is not null) p.StandardInput.Write(stdin);
@@ -130,6 +132,26 @@ public static class ToyPyRunner
         string stdout = stdoutTask.Wait(TimeSpan.FromSeconds(10)) ? stdoutTask.Result : "<stdout not closed>";
         string stderr = stderrTask.Wait(TimeSpan.FromSeconds(10)) ? stderrTask.Result : "<stderr not closed>";
         return new RunResult(timedOut ? -1 : p.ExitCode, stdout, stderr, timedOut, commandLine);
+    }
+
+    /// <summary>At most this many characters of each stream are kept (a runaway program may print forever).</summary>
+    public const int MaxCapture = 2_000_000;
+
+    /// <summary>Reads a stream to its end, keeping the first MaxCapture characters and draining the rest.</summary>
+    private static async Task<string> ReadCappedAsync(StreamReader reader)
+    {
+        var sb = new StringBuilder();
+        var buffer = new char[16384];
+        long dropped = 0;
+        int n;
+        while ((n = await reader.ReadAsync(buffer, 0, buffer.Length).ConfigureAwait(false)) > 0)
+        {
+            int keep = Math.Min(n, MaxCapture - sb.Length);
+            if (keep > 0) sb.Append(buffer, 0, keep);
+            dropped += n - keep;
+        }
+        if (dropped > 0) sb.Append($"\n[... {dropped} more characters not captured]\n");
+        return sb.ToString();
     }
 
     private static string Quote(string s) =>
