@@ -25,7 +25,7 @@ file           : program read from script file
 arg ...        : arguments passed to program in sys.argv[1:]
 """;
 
-    public static int Main(string[] args)
+    public static int Execute(string[] args)
     {
         int status = 70;
         // Python frames live on the heap, but host re-entry (a builtin calling

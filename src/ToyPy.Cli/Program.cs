@@ -1,3 +1,3 @@
 using ToyPy.Cli;
 
-return CommandLine.Main(args);
+return CommandLine.Execute(args);

@@ -44,6 +44,14 @@ public sealed class CodeObject : PyObject
     public required int[] Instructions { get; init; }
     /// <summary>Source line of each instruction (parallel to Instructions), -1 for none.</summary>
     public required int[] Lines { get; init; }
+    /// <summary>
+    /// The rest of each instruction's source position (3.11's co_positions), parallel to
+    /// Instructions: end line, and 0-based start / end columns in characters, -1 for none.
+    /// Null when the code object has no column information.
+    /// </summary>
+    public int[]? EndLines { get; init; }
+    public int[]? Columns { get; init; }
+    public int[]? EndColumns { get; init; }
     /// <summary>co_consts: owned references (the code object holds one reference to each).</summary>
     public required PyObject[] Consts { get; init; }
     /// <summary>co_names: attribute, global and imported names, interned.</summary>
@@ -60,6 +68,22 @@ public sealed class CodeObject : PyObject
     public int NFree
     {
         get { int n = 0; foreach (var k in LocalsPlusKinds) if ((k & LocalKind.Free) != 0) n++; return n; }
+    }
+
+    /// <summary>
+    /// The source position of instruction i as code.co_positions() reports it
+    /// (PyCode_Addr2Location): line -1 when the instruction has none; columns -1 when
+    /// the instruction has a line but no columns.
+    /// </summary>
+    public (int Line, int EndLine, int Column, int EndColumn) PositionOf(int i)
+    {
+        if (i < 0 || i >= Lines.Length) return (-1, -1, -1, -1);
+        int line = Lines[i];
+        if (line < 0) return (-1, -1, -1, -1);
+        int endLine = EndLines is { } el ? el[i] : line;
+        int col = Columns is { } c ? c[i] : -1;
+        int endCol = EndColumns is { } ec ? ec[i] : -1;
+        return (line, endLine, col, endCol);
     }
 
     public static OpCode OpOf(int instruction) => (OpCode)(instruction & 0xFF);

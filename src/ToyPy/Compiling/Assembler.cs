@@ -27,6 +27,20 @@ internal static class Pseudo
     };
 }
 
+/// <summary>
+/// A source location (3.11's i_lineno, i_end_lineno, i_col_offset, i_end_col_offset):
+/// 1-based lines, 0-based columns in characters; Line -1 marks an artificial
+/// instruction, columns -1 an instruction with a line but no columns.
+/// </summary>
+internal readonly record struct Loc(int Line, int EndLine, int Col, int EndCol)
+{
+    /// <summary>UNSET_LOC: no location at all.</summary>
+    public static readonly Loc None = new(-1, -1, -1, -1);
+
+    /// <summary>SET_LOC: the location of a syntax tree node.</summary>
+    public static Loc Of(ToyPy.Parsing.Ast.Node n) => new(n.Line, n.EndLine, n.Column, n.EndColumn);
+}
+
 /// <summary>One instruction of the control-flow graph (struct instr).</summary>
 internal sealed class Instr
 {
@@ -34,6 +48,16 @@ internal sealed class Instr
     public int Arg;
     public BasicBlock? Target;
     public int Line = -1;
+    public int EndLine = -1;
+    public int Col = -1;
+    public int EndCol = -1;
+
+    /// <summary>The whole location (COPY_INSTR_LOC copies all four fields).</summary>
+    public Loc Loc
+    {
+        get => new(Line, EndLine, Col, EndCol);
+        set { Line = value.Line; EndLine = value.EndLine; Col = value.Col; EndCol = value.EndCol; }
+    }
     /// <summary>The exception handler covering this instruction (set by LabelExceptionTargets).</summary>
     public BasicBlock? Except;
 
@@ -129,7 +153,7 @@ internal static class Assembler
         // Make sure every block that falls off the end returns None.
         if (!u.Cur.Instrs.Any(i => i.Op == (int)OpCode.ReturnValue))
         {
-            u.Line = -1;
+            u.Loc = Loc.None;
             if (addNone) u.Emit((int)OpCode.LoadConst, u.AddConst(CNone.Instance));
             u.Emit((int)OpCode.ReturnValue);
         }
@@ -171,6 +195,9 @@ internal static class Assembler
         foreach (var b in Layout(entry)) { b.Offset = offset; offset += b.Instrs.Count; }
         var code = new int[offset];
         var lines = new int[offset];
+        var endLines = new int[offset];
+        var cols = new int[offset];
+        var endCols = new int[offset];
         int k = 0;
         foreach (var b in Layout(entry))
         {
@@ -185,6 +212,7 @@ internal static class Assembler
                 if (arg < 0 || arg >= (1 << 24)) throw new InvalidOperationException($"argument {arg} out of range");
                 code[k] = CodeObject.Encode((OpCode)ins.Op, arg);
                 lines[k] = ins.Line;
+                (endLines[k], cols[k], endCols[k]) = EncodedPosition(ins);
                 k++;
             }
         }
@@ -220,12 +248,27 @@ internal static class Assembler
             StackSize = maxDepth,
             Instructions = code,
             Lines = lines,
+            EndLines = endLines,
+            Columns = cols,
+            EndColumns = endCols,
             Consts = constObjs,
             Names = names,
             LocalsPlusNames = lpNames,
             LocalsPlusKinds = lpKinds,
             ExceptionTable = table,
         };
+    }
+
+    /// <summary>
+    /// What the location table keeps of an instruction's position (write_location_info_entry
+    /// and its decoding): nothing without a line; no columns when either column is unknown.
+    /// </summary>
+    private static (int EndLine, int Col, int EndCol) EncodedPosition(Instr ins)
+    {
+        if (ins.Line < 0) return (-1, -1, -1);
+        if (ins.Col < 0 || ins.EndCol < 0)
+            return (ins.EndLine == ins.Line || ins.EndLine == -1 ? ins.Line : ins.EndLine, -1, -1);
+        return (ins.EndLine, ins.Col, ins.EndCol);
     }
 
     // ------------------------------------------------------------------ passes
@@ -566,7 +609,7 @@ internal static class Assembler
                 {
                     int nextLine = list[src + 1].Line;
                     if (nextLine == line) continue;
-                    if (nextLine < 0) { list[src + 1].Line = line; continue; }
+                    if (nextLine < 0) { list[src + 1].Loc = ins.Loc; continue; }
                 }
                 else
                 {
@@ -642,7 +685,7 @@ internal static class Assembler
                 {
                     var copy = u.NewBlock();
                     foreach (var ins in target.Instrs) copy.Instrs.Add(ins.Clone());
-                    copy.Instrs[0].Line = last.Line;
+                    copy.Instrs[0].Loc = last.Loc;
                     last.Target = copy;
                     target.Predecessors--;
                     copy.Predecessors = 1;
@@ -656,7 +699,7 @@ internal static class Assembler
         foreach (var b in AllocationList(u))
         {
             if (HasFallthrough(b) && b.Next is not null && b.Instrs.Count > 0 && IsExitWithoutLineno(b.Next))
-                b.Next.Instrs[0].Line = b.Instrs[^1].Line;
+                b.Next.Instrs[0].Loc = b.Instrs[^1].Loc;
         }
     }
 
@@ -675,21 +718,21 @@ internal static class Assembler
         for (var b = entry; b is not null; b = b.Next)
         {
             if (b.Instrs.Count == 0) continue;
-            int prev = -1;
+            var prev = Loc.None;
             foreach (var ins in b.Instrs)
             {
-                if (ins.Line < 0) ins.Line = prev;
-                else prev = ins.Line;
+                if (ins.Line < 0) ins.Loc = prev;
+                else prev = ins.Loc;
             }
             if (HasFallthrough(b) && b.Next is not null && b.Next.Predecessors == 1 && b.Next.Instrs.Count > 0)
             {
-                if (b.Next.Instrs[0].Line < 0) b.Next.Instrs[0].Line = prev;
+                if (b.Next.Instrs[0].Line < 0) b.Next.Instrs[0].Loc = prev;
             }
             var last = b.Instrs[^1];
             if (IsJump(last))
             {
                 var t = last.Target!;
-                if (t.Predecessors == 1 && t.Instrs.Count > 0 && t.Instrs[0].Line < 0) t.Instrs[0].Line = prev;
+                if (t.Predecessors == 1 && t.Instrs.Count > 0 && t.Instrs[0].Line < 0) t.Instrs[0].Loc = prev;
             }
         }
     }
@@ -846,7 +889,7 @@ internal static class Assembler
                     {
                         // 'cond-jump T' (backward) -> 'reversed cond-jump next' + 'JUMP_BACKWARD T'
                         var back = new BasicBlock();
-                        back.Instrs.Add(new Instr { Op = (int)OpCode.JumpBackward, Target = last.Target, Line = last.Line, Except = last.Except });
+                        back.Instrs.Add(new Instr { Op = (int)OpCode.JumpBackward, Target = last.Target, Loc = last.Loc, Except = last.Except });
                         last.Op = Reverse(last.Op);
                         last.Target = b.Next ?? throw new InvalidOperationException("conditional jump without fall-through");
                         back.Next = b.Next;

@@ -10,10 +10,10 @@ internal sealed partial class CodeGenerator
 
     private void VisitExpr(Expr e)
     {
-        int old = u.Line;
+        var old = u.Loc;
         SetLoc(e);
         VisitExpr1(e);
-        u.Line = old;
+        u.Loc = old;
     }
 
     private void VisitExprs(IEnumerable<Expr> exprs)
@@ -73,7 +73,8 @@ internal sealed partial class CodeGenerator
             case UnaryOp un:
                 if (FoldNotCompare(un) is { } inv)
                 {
-                    u.Line = inv.Line;
+                    // ast_opt replaces the UnaryOp by the inverted Compare (COPY_NODE): its location too.
+                    SetLoc(inv);
                     CompileCompare(inv);
                     break;
                 }
@@ -170,19 +171,19 @@ internal sealed partial class CodeGenerator
     {
         if (e is ListExpr l && !l.Elts.Any(x => x is Starred))
         {
-            int old = u.Line;
+            var old = u.Loc;
             SetLoc(e);
             if (FoldTuple(l.Elts) is { } t) LoadConst(t);
             else StarUnpackHelper(l.Elts, 0, OpCode.BuildList, OpCode.ListAppend, OpCode.ListExtend, true);
-            u.Line = old;
+            u.Loc = old;
             return;
         }
         if (e is SetExpr se && FoldTuple(se.Elts) is { } items)
         {
-            int old = u.Line;
+            var old = u.Loc;
             SetLoc(e);
             LoadConst(new CFrozenSet(items.Items));
-            u.Line = old;
+            u.Loc = old;
             return;
         }
         VisitExpr(e);
@@ -575,7 +576,8 @@ internal sealed partial class CodeGenerator
         ValidateKeywords(e.Keywords, e);
 
         VisitExpr(meth.Value);
-        int old = u.Line;
+        // LOAD_METHOD carries the attribute's location, CALL the call's.
+        SetLoc(meth);
         UpdateStartLocationToMatchAttr(meth);
         AddopName(OpCode.LoadMethod, meth.Attr);
         VisitExprs(e.Args);
@@ -584,8 +586,9 @@ internal sealed partial class CodeGenerator
             foreach (var k in e.Keywords) VisitExpr(k.Value);
             CallSimpleKwHelper(e.Keywords);
         }
+        SetLoc(e);
+        UpdateStartLocationToMatchAttr(meth);
         Addop(OpCode.Call, argsl + kwdsl);
-        u.Line = old;
         return true;
     }
 

@@ -108,13 +108,13 @@ internal sealed partial class CodeGenerator
 
     private void ApplyDecorators(IReadOnlyList<Expr> decos)
     {
-        int old = u.Line;
+        var old = u.Loc;
         for (int i = decos.Count - 1; i >= 0; i--)
         {
             SetLoc(decos[i]);
             Addop(OpCode.Call, 0);
         }
-        u.Line = old;
+        u.Loc = old;
     }
 
     private void CompileFunction(FunctionDef s)
@@ -395,7 +395,7 @@ internal sealed partial class CodeGenerator
         if (s.Handlers.Count > 0) CompileTryExcept(s);
         else VisitStmts(s.Body);
         UnsetLoc();
-        u.Emit(Pseudo.PopBlock, 0, -1);
+        u.Emit(Pseudo.PopBlock, 0, Loc.None);
         PopFBlock(FBlockType.FinallyTry);
         VisitStmts(s.FinalBody);
         AddopJumpNoLine(Pseudo.Jump, exit);
@@ -424,7 +424,7 @@ internal sealed partial class CodeGenerator
         PushFBlock(FBlockType.TryExcept, body, null, null, s);
         VisitStmts(s.Body);
         PopFBlock(FBlockType.TryExcept);
-        u.Emit(Pseudo.PopBlock, 0, -1);
+        u.Emit(Pseudo.PopBlock, 0, Loc.None);
         VisitStmts(s.OrElse);
         AddopJumpNoLine(Pseudo.Jump, end);
         int n = s.Handlers.Count;
@@ -570,15 +570,27 @@ internal sealed partial class CodeGenerator
         return inplace ? b + 13 : b;
     }
 
+    /// <summary>
+    /// update_start_location_to_match_attr: when an attribute access spans lines, its
+    /// instructions start at the attribute name (so tracebacks point at ".name").
+    /// </summary>
     private void UpdateStartLocationToMatchAttr(Attribute a)
     {
-        if (u.Line != a.EndLine && a.EndLine > 0) u.Line = a.EndLine;
+        var loc = u.Loc;
+        if (loc.Line == a.EndLine || a.EndLine <= 0) return;
+        int line = a.EndLine, col, endCol = loc.EndCol;
+        int len = a.Attr.Length;
+        if (len <= a.EndColumn) col = a.EndColumn - len;
+        else { col = -1; endCol = -1; }
+        int endLine = Math.Max(line, loc.EndLine);
+        if (line == endLine) endCol = Math.Max(col, endCol);
+        u.Loc = new Loc(line, endLine, col, endCol);
     }
 
     private void CompileAugAssign(AugAssign s)
     {
         var e = s.Target;
-        int oldLine = u.Line;
+        var oldLoc = u.Loc;
         SetLoc(e);
         switch (e)
         {
@@ -601,7 +613,7 @@ internal sealed partial class CodeGenerator
             default:
                 throw Error("'" + e.GetType().Name + "' is an illegal expression for augmented assignment", e);
         }
-        u.Line = oldLine;
+        u.Loc = oldLoc;
         VisitExpr(s.Value);
         Addop(OpCode.BinaryOp, (int)ToBinaryOperation(s.Op, true));
         SetLoc(e);

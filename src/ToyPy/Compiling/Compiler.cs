@@ -81,8 +81,15 @@ internal sealed class CompilerUnit
     public BasicBlock Cur = null!;
     /// <summary>Head of the allocation list (most recent first, like b_list).</summary>
     public BasicBlock? Blocks;
+    /// <summary>Location of the instructions being emitted (u_lineno, u_end_lineno, u_col_offset, u_end_col_offset).</summary>
+    public Loc Loc = Loc.None;
+
     /// <summary>Line of the instructions being emitted; -1 for artificial instructions.</summary>
-    public int Line = -1;
+    public int Line
+    {
+        get => Loc.Line;
+        set => Loc = Loc with { Line = value };
+    }
 
     public BasicBlock NewBlock()
     {
@@ -99,16 +106,16 @@ internal sealed class CompilerUnit
 
     public int AddConst(ConstValue v) => Consts.Add(v);
 
-    public void Emit(int op, int arg = 0, int? line = null)
+    public void Emit(int op, int arg = 0, Loc? loc = null)
     {
         EnsureOpenBlock();
-        Cur.Instrs.Add(new Instr { Op = op, Arg = arg, Line = line ?? Line });
+        Cur.Instrs.Add(new Instr { Op = op, Arg = arg, Loc = loc ?? Loc });
     }
 
-    public void EmitJump(int op, BasicBlock target, int? line = null)
+    public void EmitJump(int op, BasicBlock target, Loc? loc = null)
     {
         EnsureOpenBlock();
-        Cur.Instrs.Add(new Instr { Op = op, Target = target, Line = line ?? Line });
+        Cur.Instrs.Add(new Instr { Op = op, Target = target, Loc = loc ?? Loc });
     }
 
     /// <summary>A jump or scope exit ends a basic block: start a fresh one for what follows.</summary>
@@ -142,12 +149,18 @@ internal sealed partial class CodeGenerator
 
     // ------------------------------------------------------------------ errors
 
+    /// <summary>
+    /// compiler_error: a SyntaxError at a node (or at the current location), with the
+    /// node's range as CPython 3.11 reports it (offset .. end_offset).
+    /// </summary>
     private SyntaxErrorException Error(string msg, Node? at = null)
     {
-        int line = at?.Line ?? (u.Line > 0 ? u.Line : 1);
-        int col = at?.Column ?? 0;
+        var loc = at is not null ? Loc.Of(at) : u is not null && u.Line > 0 ? u.Loc : new Loc(1, 1, 0, 0);
+        int line = loc.Line;
+        int col = Math.Max(0, loc.Col);
         string? text = line >= 1 && line <= _lines.Length ? _lines[line - 1].TrimEnd('\r') : null;
-        return new SyntaxErrorException(msg, _filename, line, col, text);
+        return new SyntaxErrorException(msg, _filename, line, col, text,
+            endLine: loc.EndLine, endColumn: loc.EndLine > 0 ? loc.EndCol : -1);
     }
 
     // ------------------------------------------------------------------ units
@@ -155,7 +168,7 @@ internal sealed partial class CodeGenerator
     private void EnterScope(string name, ScopeKind kind, Node key, int lineno)
     {
         var ste = _st.Lookup(key);
-        var unit = new CompilerUnit { Ste = ste, Kind = kind, Name = name, FirstLineNo = lineno };
+        var unit = new CompilerUnit { Ste = ste, Kind = kind, Name = name, FirstLineNo = lineno, Loc = new Loc(lineno, lineno, 0, 0) };
         foreach (var v in ste.VarNames) unit.VarNames.Add(v);
 
         var cells = new List<string>();
@@ -243,15 +256,15 @@ internal sealed partial class CodeGenerator
 
     // ------------------------------------------------------------------ emission helpers
 
-    private void SetLoc(Node n) => u.Line = n.Line;
-    private void UnsetLoc() => u.Line = -1;
+    private void SetLoc(Node n) => u.Loc = Loc.Of(n);
+    private void UnsetLoc() => u.Loc = Loc.None;
 
     private void Addop(OpCode op, int arg = 0) => u.Emit((int)op, arg);
-    private void AddopNoLine(OpCode op, int arg = 0) => u.Emit((int)op, arg, -1);
+    private void AddopNoLine(OpCode op, int arg = 0) => u.Emit((int)op, arg, Loc.None);
     private void AddopPseudo(int op) => u.Emit(op);
     private void AddopJump(OpCode op, BasicBlock target) => u.EmitJump((int)op, target);
     private void AddopJump(int op, BasicBlock target) => u.EmitJump(op, target);
-    private void AddopJumpNoLine(int op, BasicBlock target) => u.EmitJump(op, target, -1);
+    private void AddopJumpNoLine(int op, BasicBlock target) => u.EmitJump(op, target, Loc.None);
     private void LoadConst(ConstValue v) => Addop(OpCode.LoadConst, u.AddConst(v));
     private void AddopName(OpCode op, string name) => Addop(op, u.Names.Add(SymbolTable.Mangle(u.Private, name)));
     private void AddopNameUnmangled(OpCode op, string name) => Addop(op, u.Names.Add(name));

@@ -244,67 +244,42 @@ public static class Builtins
         finally { it.Decref(); }
     }
 
+    /// <summary>round(number, ndigits=None): number's __round__ (float.__round__ is correctly rounded, as CPython's).</summary>
     public static PyObject Round(ReadOnlySpan<PyObject> args, PyTuple? kwnames)
     {
         var a = ArgParser.Parse("round", args, kwnames, 1, 2, "number", "ndigits");
         var x = a[0]!;
-        var nd = a[1] is null || a[1] is PyNone ? (PyObject?)null : a[1];
-        if (x.Type.IsHeapType && x.Type.Lookup("__round__") is { } m)
-            return nd is null ? Ops.CallSpecial(m, x) : Ops.CallSpecial(m, x, nd);
-        if (x is PyInt xi)
-        {
-            if (nd is null) return Ops.ToInt(xi);
-            long n = Ops.IndexAsLong(nd);
-            if (n >= 0) return Ops.ToInt(xi);
-            var p = BigInteger.Pow(10, (int)-n);
-            var v = xi.ToBig();
-            var q = BigInteger.DivRem(v, p, out var rem);
-            if (rem.Sign < 0) { q -= 1; rem += p; }
-            var twice = rem * 2;
-            if (twice > p || (twice == p && !q.IsEven)) q += 1;
-            return PyInt.FromBig(q * p);
-        }
-        if (x is PyFloat xf)
-        {
-            double d = xf.Value;
-            if (nd is null)
-            {
-                if (double.IsNaN(d)) throw Exc.ValueError("cannot convert float NaN to integer");
-                if (double.IsInfinity(d)) throw Exc.OverflowError("cannot convert float infinity to integer");
-                double r = Math.Round(d, MidpointRounding.ToEven);
-                return Math.Abs(r) < 9e18 ? PyInt.FromLong((long)r) : PyInt.FromBig(new BigInteger(r));
-            }
-            long n = Ops.IndexAsLong(nd);
-            return PyFloat.FromDouble(RoundDouble(d, (int)Math.Clamp(n, -400, 400)));
-        }
-        throw Exc.TypeError($"type {x.Type.Name} doesn't define __round__ method");
+        var m = x.Type.Lookup("__round__") ?? throw Exc.TypeError($"type {x.Type.Name} doesn't define __round__ method");
+        return a[1] is null || a[1] is PyNone ? Ops.CallSpecial(m, x) : Ops.CallSpecial(m, x, a[1]!);
     }
 
-    /// <summary>round(x, n) for floats: correctly rounded through the decimal string, as CPython's double_round does.</summary>
-    public static double RoundDouble(double x, int n)
-    {
-        if (double.IsNaN(x) || double.IsInfinity(x) || x == 0) return x;
-        if (n > 22) return x;
-        var dec = (decimal)0;
-        try
-        {
-            dec = decimal.Parse(x.ToString("R", CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture);
-            if (n >= 0 && n <= 28) return (double)Math.Round(dec, n, MidpointRounding.ToEven);
-        }
-        catch (OverflowException) { }
-        double p = Math.Pow(10, -n);
-        return Math.Round(x / p, MidpointRounding.ToEven) * p;
-    }
-
+    /// <summary>divmod(x, y): x.__divmod__(y), then y.__rdivmod__(x) (first when y's type is a subclass of x's), as PyNumber_Divmod.</summary>
     public static PyObject DivMod(ReadOnlySpan<PyObject> a, PyTuple? k)
     {
         ArgParser.Positional("divmod", a, k, 2, 2);
-        if (a[0].Type.IsHeapType && a[0].Type.Lookup("__divmod__") is { } m) return Ops.CallSpecial(m, a[0], a[1]);
-        var q = Ops.BinaryOp(a[0], a[1], BinaryOperation.FloorDivide);
-        PyObject r;
-        try { r = Ops.BinaryOp(a[0], a[1], BinaryOperation.Remainder); }
-        catch { q.Decref(); throw; }
-        return PyTuple.Create(q, r);
+        PyObject x = a[0], y = a[1];
+        var direct = x.Type.Lookup("__divmod__");
+        var reflected = y.Type != x.Type ? y.Type.Lookup("__rdivmod__") : null;
+        if (reflected is not null && direct is not null && y.Type.IsSubtypeOf(x.Type) && !ReferenceEquals(reflected, x.Type.Lookup("__rdivmod__")))
+        {
+            var r0 = Ops.CallSpecial(reflected, y, x);
+            if (!ReferenceEquals(r0, PyNotImplemented.Instance)) return r0;
+            r0.Decref();
+            reflected = null;
+        }
+        if (direct is not null)
+        {
+            var r1 = Ops.CallSpecial(direct, x, y);
+            if (!ReferenceEquals(r1, PyNotImplemented.Instance)) return r1;
+            r1.Decref();
+        }
+        if (reflected is not null)
+        {
+            var r2 = Ops.CallSpecial(reflected, y, x);
+            if (!ReferenceEquals(r2, PyNotImplemented.Instance)) return r2;
+            r2.Decref();
+        }
+        throw Exc.TypeError($"unsupported operand type(s) for divmod(): '{x.Type.Name}' and '{y.Type.Name}'");
     }
 
     public static PyObject Pow(ReadOnlySpan<PyObject> args, PyTuple? kwnames)
@@ -432,7 +407,7 @@ public static class Builtins
     public static PyObject Format(ReadOnlySpan<PyObject> a, PyTuple? k)
     {
         ArgParser.Positional("format", a, k, 1, 2);
-        string spec = a.Length == 2 ? (a[1] as PyStr ?? throw Exc.TypeError("format() argument 2 must be str")).Value : "";
+        string spec = a.Length == 2 ? (a[1] as PyStr ?? throw Exc.TypeError($"format() argument 2 must be str, not {a[1].Type.Name}")).Value : "";
         return Ops.Format(a[0], spec);
     }
 
@@ -534,7 +509,7 @@ public static class Builtins
             ("iter", Iter), ("next", Next), ("any", Any), ("all", All), ("round", Round), ("divmod", DivMod),
             ("pow", Pow), ("chr", Chr), ("ord", Ord), ("hex", Hex), ("oct", Oct), ("bin", Bin),
             ("getattr", GetAttr), ("setattr", SetAttr), ("delattr", DelAttr), ("hasattr", HasAttr),
-            ("callable", Callable), ("input", Input), ("format", Format), ("ascii", AsciiFn),
+            ("callable", Callable), ("input", Input), ("format", Format), ("ascii", AsciiFn), ("open", FileIO.Open),
             ("globals", Globals), ("locals", Locals), ("vars", Vars), ("dir", Dir),
             ("__build_class__", BuildClass)
         };

@@ -3,8 +3,18 @@ using ToyPy.Runtime;
 
 namespace ToyPy.Objects;
 
-/// <summary>One line of a traceback: where a frame was when the exception passed through it (innermost first in the list).</summary>
-public readonly record struct TracebackEntry(string Filename, int Line, string FunctionName);
+/// <summary>
+/// One line of a traceback: where a frame was when the exception passed through it
+/// (innermost first in the list). EndLine, Column and EndColumn are the rest of the
+/// instruction's position (co_positions: 0-based columns), -1 when unknown.
+/// </summary>
+public readonly record struct TracebackEntry(string Filename, int Line, string FunctionName,
+                                             int EndLine = -1, int Column = -1, int EndColumn = -1)
+{
+    /// <summary>The same frame line as far as "[Previous line repeated N more times]" is concerned.</summary>
+    public bool SameLine(in TracebackEntry other) =>
+        Line == other.Line && FunctionName == other.FunctionName && Filename == other.Filename;
+}
 
 /// <summary>
 /// BaseException and every exception instance (Objects/exceptions.c). User
@@ -35,6 +45,20 @@ public class PyBaseException : PyObject
         // Appended as frames unwind (innermost first); printing reverses. Inserting at the
         // front instead would make a deep RecursionError quadratic.
         (Traceback ??= new List<TracebackEntry>()).Add(new TracebackEntry(filename, line, function));
+    }
+
+    /// <summary>
+    /// Add the frame running code at instruction lasti (PyTraceBack_Here): its line and
+    /// the instruction's source position, for 3.11's ~~~^^^ markers.
+    /// </summary>
+    public void AddTraceback(Bytecode.CodeObject code, int lasti)
+    {
+        int line = lasti >= 0 && lasti < code.Lines.Length ? code.Lines[lasti] : code.FirstLineNo;
+        var (start, endLine, col, endCol) = code.PositionOf(lasti);
+        var entry = start == line && start >= 0
+            ? new TracebackEntry(code.Filename, line, code.Name, endLine, col, endCol)
+            : new TracebackEntry(code.Filename, line, code.Name);
+        (Traceback ??= new List<TracebackEntry>()).Add(entry);
     }
 
     public PyObject? ArgOrNull(int i) => i < Args.Count ? Args[i] : null;

@@ -180,21 +180,22 @@ public sealed partial class PyFloat : PyObject
         return PyNotImplemented.Instance.NewRef();
     }
 
+    /// <summary>float_rem: fmod, then the sign of the divisor (a zero remainder takes the divisor's sign).</summary>
     public static double ModD(double a, double b)
     {
-        double m = Math.IEEERemainder(a, b);
-        m = a % b;
+        double m = a % b; // fmod
         if (m != 0) { if ((b < 0) != (m < 0)) m += b; }
-        else m = b < 0 ? -0.0 : 0.0;
+        else m = Math.CopySign(0.0, b);
         return m;
     }
 
+    /// <summary>float_floor_div (_float_div_mod): the quotient snapped to an integral value; a zero quotient takes the sign of a / b.</summary>
     public static double FloorDivD(double a, double b)
     {
-        double mod = a % b;
+        double mod = a % b; // fmod
         double div = (a - mod) / b;
-        if (mod != 0 && ((b < 0) != (mod < 0))) div -= 1.0;
-        if (div == 0) return (a / b) < 0 ? -0.0 : 0.0;
+        if (mod != 0 && (b < 0) != (mod < 0)) div -= 1.0;
+        if (div == 0) return Math.CopySign(0.0, a / b);
         double floordiv = Math.Floor(div);
         if (div - floordiv > 0.5) floordiv += 1.0;
         return floordiv;

@@ -136,20 +136,24 @@ public sealed partial class PySet : PyObject
         return true;
     }
 
-    /// <summary>Remove and return an arbitrary element (ownership to the caller), as set.pop() does: the first in table order.</summary>
+    private int _finger; // set_pop's search finger: where the next pop starts looking
+
+    /// <summary>Remove and return an arbitrary element (ownership to the caller), as set.pop() does: from the search finger on.</summary>
     public PyObject PopAny()
     {
-        if (_used == 0) throw Exc.KeyError(PyStr.FromString("pop from an empty set")) ;
-        for (int j = 0; j < _table.Length; j++)
+        if (_used == 0)
         {
-            if (_table[j].Key is { } k)
-            {
-                _table[j] = new Slot { Dummy = true, Hash = -1 };
-                _used--;
-                return k;
-            }
+            using var msg = new TempRef(PyStr.FromString("pop from an empty set"));
+            throw Exc.KeyError(msg.Value);
         }
-        throw Exc.SystemError("set corrupted");
+        int mask = Mask;
+        int j = _finger & mask;
+        while (_table[j].Key is null) j = j == mask ? 0 : j + 1;
+        var k = _table[j].Key!;
+        _table[j] = new Slot { Dummy = true, Hash = -1 };
+        _used--;
+        _finger = j + 1;
+        return k;
     }
 
     public void Clear()
@@ -168,18 +172,8 @@ public sealed partial class PySet : PyObject
         return l;
     }
 
-    /// <summary>Add every element of an iterable.</summary>
-    public void Update(PyObject iterable)
-    {
-        if (iterable is PySet other) { foreach (var k in other.Elements()) Add(k); return; }
-        if (iterable is PyDict d) { foreach (var (k, _) in d.Items()) Add(k); return; }
-        var it = Ops.GetIter(iterable);
-        try
-        {
-            while (Ops.Next(it) is { } x) { try { Add(x); } finally { x.Decref(); } }
-        }
-        finally { it.Decref(); }
-    }
+    /// <summary>Add every element of an iterable (set_update_internal: sets merge, dicts resize once up front).</summary>
+    public void Update(PyObject iterable) => UpdateInternal(iterable);
 
     protected internal override void ClearReferences() => Clear();
     public override void Traverse(Action<PyObject> visit) { foreach (var s in _table) if (s.Key is not null) visit(s.Key); }
@@ -249,55 +243,67 @@ public sealed partial class PySet : PyObject
 
     public PySet NewEmptyLike() => new PySet(IsFrozen);
 
+    /// <summary>set_or / set_and / set_sub / set_xor: the result takes the left operand's kind (set or frozenset).</summary>
     public override PyObject NumberOp(BinaryOperation op, PyObject other, bool reflected)
     {
         if (other is not PySet o) return PyNotImplemented.Instance.NewRef();
         var (a, b) = reflected ? (o, this) : (this, o);
-        var r = a.NewEmptyLike();
+        PySet r;
         switch (op)
         {
-            case BinaryOperation.Or: r.Update(a); r.Update(b); break;
-            case BinaryOperation.And: foreach (var k in a.Elements()) if (b.ContainsKey(k)) r.Add(k); break;
-            case BinaryOperation.Subtract: foreach (var k in a.Elements()) if (!b.ContainsKey(k)) r.Add(k); break;
-            case BinaryOperation.Xor:
-                foreach (var k in a.Elements()) if (!b.ContainsKey(k)) r.Add(k);
-                foreach (var k in b.Elements()) if (!a.ContainsKey(k)) r.Add(k);
+            case BinaryOperation.Or:
+                r = a.CopySet();
+                try { r.UpdateInternal(b); } catch { r.Decref(); throw; }
                 break;
-            default: r.Decref(); return PyNotImplemented.Instance.NewRef();
+            case BinaryOperation.And: r = a.Intersection(b); break;
+            case BinaryOperation.Subtract: r = a.Difference(b); break;
+            case BinaryOperation.Xor:
+                r = a.NewLike(b);
+                try { r.SymmetricDifferenceUpdate(a); } catch { r.Decref(); throw; }
+                break;
+            default: return PyNotImplemented.Instance.NewRef();
         }
-        if (r.IsFrozen) r.Seal();
-        return r;
+        return Done(r);
     }
 
+    /// <summary>set_ior / set_iand / set_isub / set_ixor.</summary>
     public override PyObject InplaceNumberOp(BinaryOperation op, PyObject other)
     {
         if (IsFrozen || other is not PySet o) return PyNotImplemented.Instance.NewRef();
         switch (op)
         {
-            case BinaryOperation.Or: Update(o); return NewRef();
-            case BinaryOperation.And: foreach (var k in Elements()) if (!o.ContainsKey(k)) Discard(k); return NewRef();
-            case BinaryOperation.Subtract: foreach (var k in o.Elements()) Discard(k); return NewRef();
-            case BinaryOperation.Xor:
-                foreach (var k in o.Elements()) { if (!Discard(k)) Add(k); }
+            case BinaryOperation.Or: UpdateInternal(o); return NewRef();
+            case BinaryOperation.And:
+                var r = Intersection(o);
+                SwapBodies(r);
+                r.Decref();
                 return NewRef();
+            case BinaryOperation.Subtract: DifferenceUpdateInternal(o); return NewRef();
+            case BinaryOperation.Xor: SymmetricDifferenceUpdate(o); return NewRef();
         }
         return PyNotImplemented.Instance.NewRef();
     }
 
+    /// <summary>set(iterable) / a set subclass: make_new_set.</summary>
     public static PyObject TypeNew(PyType type, ReadOnlySpan<PyObject> args, PyTuple? kwnames)
     {
+        if (type == PyTypes.Set && kwnames is { Count: > 0 }) throw Exc.TypeError("set() takes no keyword arguments");
         var a = ArgParser.Parse(type.Name, args, kwnames, 0, 1, "iterable");
         var s = new PySet();
         if (type != PyTypes.Set) { s.Type = type; if (type.IsHeapType) type.Incref(); }
-        if (a[0] is not null) { try { s.Update(a[0]!); } catch { s.Decref(); throw; } }
+        if (a[0] is not null) { try { s.UpdateInternal(a[0]!); } catch { s.Decref(); throw; } }
         return s;
     }
 
+    /// <summary>frozenset(iterable): frozenset(a_frozenset) is that frozenset itself.</summary>
     public static PyObject FrozenTypeNew(PyType type, ReadOnlySpan<PyObject> args, PyTuple? kwnames)
     {
-        var a = ArgParser.Parse("frozenset", args, kwnames, 0, 1, "iterable");
+        if (type == PyTypes.FrozenSet && kwnames is { Count: > 0 }) throw Exc.TypeError("frozenset() takes no keyword arguments");
+        var a = ArgParser.Parse(type.Name, args, kwnames, 0, 1, "iterable");
+        if (type == PyTypes.FrozenSet && a[0] is PySet fs && fs.Type == PyTypes.FrozenSet) return fs.NewRef();
         var s = new PySet(frozen: true);
-        if (a[0] is not null) { try { s.Update(a[0]!); } catch { s.Decref(); throw; } }
+        if (type != PyTypes.FrozenSet) { s.Type = type; if (type.IsHeapType) type.Incref(); }
+        if (a[0] is not null) { try { s.UpdateInternal(a[0]!); } catch { s.Decref(); throw; } }
         s.Seal();
         return s;
     }

@@ -28,6 +28,11 @@ public sealed class PyType : PyObject
     public bool IsHeapType;
     /// <summary>Instances of a heap type hold a reference to it; builtin types are never freed.</summary>
     public bool HasFinalizer;
+    /// <summary>
+    /// Instances hold no references (int, float, str, bytes...): their deallocation
+    /// needs no trashcan and no recursion, which keeps the hot free path short.
+    /// </summary>
+    public bool IsLeaf;
     /// <summary>Builtin constructor (null: not callable to construct, as for NoneType in 3.11... or inherited).</summary>
     public TypeNewFn? New;
     /// <summary>Blank instance allocator of the nearest builtin base, used to instantiate heap subclasses.</summary>
@@ -56,8 +61,7 @@ public sealed class PyType : PyObject
     public static PyType NewBuiltin(string name, PyType? baseType, TypeNewFn? newFn = null, AllocFn? alloc = null, bool isFinal = false)
     {
         var t = new PyType(PyTypes.Type, name, baseType) { New = newFn, IsFinal = isFinal };
-        t.Alloc = alloc ?? baseType?.Alloc;
-        if (t.New is null && baseType is not null) t.New = null;
+        t.Alloc = alloc;
         return t;
     }
 

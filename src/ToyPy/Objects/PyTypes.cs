@@ -42,7 +42,10 @@ public static class PyTypes
     private static PyType NewType(string name, PyType? baseType, TypeNewFn? newFn, AllocFn? alloc = null, bool final = false)
     {
         var t = new PyType(Type, name, baseType) { New = newFn, IsFinal = final };
-        t.Alloc = alloc ?? baseType?.Alloc;
+        // Only object (and, in ExceptionTypes, the exceptions) can be the base of a
+        // heap class: other builtin types keep Alloc null, so subclassing them is
+        // reported as unsupported instead of producing a plain instance.
+        t.Alloc = alloc;
         return t;
     }
 
@@ -57,6 +60,8 @@ public static class PyTypes
             t.Type = Type;
             t.Dict.Type = Dict;
         }
+        foreach (var leaf in new[] { Int, Bool, Float, Str, Bytes, NoneType, NotImplementedType, EllipsisType, Range })
+            leaf.IsLeaf = true;
         foreach (var init in s_initializers) init();
     }
 

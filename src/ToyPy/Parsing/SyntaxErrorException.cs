@@ -6,11 +6,13 @@ namespace ToyPy.Parsing;
 /// "IndentationError" or "TabError") and prints it as CPython does:
 /// <code>
 ///   File "x.tpy", line 3
-///     if x
-///         ^
-/// SyntaxError: expected ':'
+///     if x = 2:
+///        ^^^^^
+/// SyntaxError: invalid syntax. Maybe you meant '==' or ':=' instead of '='?
 /// </code>
 /// Line is 1-based; Column is the 0-based offset the caret points at.
+/// EndLine / EndColumn (0-based, exclusive) give the range CPython 3.11 reports as
+/// end_lineno / end_offset - 1, or -1 when the error has no range (one caret).
 /// SourceLine is the offending line's text without its newline (null if unknown).
 /// </summary>
 public sealed class SyntaxErrorException : Exception
@@ -20,13 +22,21 @@ public sealed class SyntaxErrorException : Exception
     public string Filename { get; }
     public int Line { get; }
     public int Column { get; }
+    public int EndLine { get; }
+    public int EndColumn { get; }
     public string? SourceLine { get; }
 
     public SyntaxErrorException(string msg, string filename, int line, int column,
-                                string? sourceLine, string kind = "SyntaxError")
+                                string? sourceLine, string kind = "SyntaxError",
+                                int endLine = -1, int endColumn = -1)
         : base($"{kind}: {msg} ({filename}, line {line})")
     {
         Msg = msg; Filename = filename; Line = line; Column = column;
         SourceLine = sourceLine; Kind = kind;
+        if (endLine > 0 && endColumn >= 0) { EndLine = endLine; EndColumn = endColumn; }
+        else { EndLine = -1; EndColumn = -1; }
     }
+
+    /// <summary>Whether the error carries a range (end_lineno / end_offset).</summary>
+    public bool HasRange => EndLine > 0 && EndColumn >= 0;
 }

@@ -62,10 +62,12 @@ public sealed class Frame
     }
 
     /// <summary>Release everything the frame owns (locals, stack, function, locals dict).</summary>
-    public void Clear()
+    public void Clear() => Clear(Math.Min(Slots.Length, StackBase + Code.StackSize + 1));
+
+    /// <summary>Release the frame's references; slots at and above `end` are known to be empty (a normal return leaves an empty stack).</summary>
+    public void Clear(int end)
     {
         var slots = Slots;
-        int end = Math.Min(slots.Length, StackBase + Code.StackSize + 1);
         for (int i = 0; i < end; i++)
         {
             var o = slots[i];

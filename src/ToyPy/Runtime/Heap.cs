@@ -46,6 +46,12 @@ public static class Heap
             return;
         }
         if (o.Type.HasFinalizer && !Finalizer.Run(o)) return; // resurrected by __del__
+        if (o.Type.IsLeaf)
+        {
+            o.IsFreed = true;
+            o.Recycle();
+            return;
+        }
 
         if (t_deallocDepth >= TrashcanDepth)
         {

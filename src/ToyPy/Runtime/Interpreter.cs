@@ -79,17 +79,50 @@ public sealed class Interpreter
     // ------------------------------------------------------------------ imports
 
     /// <summary>Import a module by dotted name (IMPORT_NAME): sys.modules, builtin modules, then NAME.tpy beside the script.</summary>
-    public PyObject Import(PyThreadState ts, string name, int level)
+    public PyObject Import(PyThreadState ts, string name, int level) => Import(ts, name, level, fromList: true);
+
+    /// <summary>
+    /// IMPORT_NAME: `import a.b` (empty fromlist) answers the top-level module a,
+    /// `from a.b import x` answers a.b. Dotted names reach submodules that a
+    /// module exposes as attributes (os.path); ToyPy has no packages of .tpy files.
+    /// </summary>
+    public PyObject Import(PyThreadState ts, string name, int level, bool fromList)
     {
         if (level > 0) throw Exc.ImportError("attempted relative import with no known parent package");
-        var cached = Modules.GetItemString(name);
-        if (cached is not null) return cached.NewRef();
         int dot = name.IndexOf('.');
         if (dot >= 0)
         {
-            // Packages are not part of ToyPy: a dotted name must be a builtin module.
-            throw Exc.ModuleNotFoundError($"No module named '{name}'");
+            var top = ImportOne(ts, name[..dot]);
+            PyObject current = top.NewRef();
+            try
+            {
+                string path = name[..dot];
+                foreach (var part in name[(dot + 1)..].Split('.'))
+                {
+                    path += "." + part;
+                    var sub = Ops.GetAttrOrNull(current, part);
+                    if (sub is not PyModule)
+                    {
+                        sub?.Decref();
+                        throw Exc.ModuleNotFoundError($"No module named '{path}'; '{path[..path.LastIndexOf('.')]}' is not a package");
+                    }
+                    if (Modules.GetItemString(path) is null) Modules.SetItemString(path, sub);
+                    current.Decref();
+                    current = sub;
+                }
+            }
+            catch { current.Decref(); top.Decref(); throw; }
+            if (fromList) { top.Decref(); return current; }
+            current.Decref();
+            return top;
         }
+        return ImportOne(ts, name);
+    }
+
+    private PyObject ImportOne(PyThreadState ts, string name)
+    {
+        var cached = Modules.GetItemString(name);
+        if (cached is not null) return cached.NewRef();
         if (_builtinModules.TryGetValue(name, out var factory))
         {
             var m = factory(this);

@@ -5,6 +5,9 @@ using ToyPy.Objects;
 
 namespace ToyPy.Runtime;
 
+/// <summary>A LOAD_GLOBAL inline cache entry: the value (borrowed) and the dict versions it was found under.</summary>
+internal sealed record GlobalCacheEntry(PyDict Globals, int GlobalsVersion, int BuiltinsVersion, PyObject Value);
+
 /// <summary>How the last Run ended: its entry frame returned, or (generators) yielded.</summary>
 internal enum FrameExit { Returned, Yielded }
 
@@ -78,13 +81,19 @@ public sealed partial class PyThreadState
     [SkipLocalsInit]
     private PyObject Loop(ref Frame frame)
     {
-        PyObject?[] s;
+        // The slots are used through a Span: storing into a PyObject[] would
+        // cost an array-covariance check (StelemRef) on every push.
+        Span<PyObject?> s;
         int sp, ip;
         int[] code;
         PyObject[] consts;
         PyStr[] names;
         CodeObject co;
         PyTuple? kwnames = null;
+        // Statics of classes with static constructors cost an initialisation
+        // check per access in AOT code: read them once.
+        PyType intType = PyTypes.Int, floatType = PyTypes.Float, dictType = PyTypes.Dict;
+        PyObject trueObj = PyBool.True, falseObj = PyBool.False;
 
     load_frame:
         CurrentFrame = frame;
@@ -188,17 +197,26 @@ public sealed partial class PyThreadState
                 }
 
                 case OpCode.DeleteName:
-                {
-                    var loc = frame.Locals ?? throw Exc.SystemError("no locals when deleting");
-                    var old = loc.Pop(names[arg]) ?? throw NameNotDefined(names[arg]);
-                    Decref(old);
+                    sp = OpDeleteName(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.LoadGlobal:
                 {
-                    var name = names[arg >> 1];
-                    var v = frame.Globals.GetItemStr(name) ?? frame.Builtins.GetItemStr(name) ?? throw NameNotDefined(name);
+                    // Inline cache (3.11's LOAD_GLOBAL specialisation): valid while
+                    // neither the globals nor the builtins dict has changed.
+                    PyObject v;
+                    var cache = co.InlineCache;
+                    var globals = frame.Globals;
+                    if (cache is not null && cache[ip - 1] is GlobalCacheEntry e && ReferenceEquals(e.Globals, globals)
+                        && e.GlobalsVersion == globals.Version && e.BuiltinsVersion == frame.Builtins.Version)
+                        v = e.Value;
+                    else
+                    {
+                        var name = names[arg >> 1];
+                        v = globals.GetItemStr(name) ?? frame.Builtins.GetItemStr(name) ?? throw NameNotDefined(name);
+                        cache ??= co.InlineCache = new object?[code.Length];
+                        cache[ip - 1] = new GlobalCacheEntry(globals, globals.Version, frame.Builtins.Version, v);
+                    }
                     if ((arg & 1) != 0) s[sp++] = null;
                     v.RefCount++;
                     s[sp++] = v;
@@ -256,13 +274,8 @@ public sealed partial class PyThreadState
                 }
 
                 case OpCode.LoadClassDeref:
-                {
-                    var name = co.LocalsPlusNames[arg];
-                    var v = frame.Locals?.GetItemString(name) ?? ((PyCell)s[arg]!).Contents ?? throw UnboundFree(co, arg);
-                    v.RefCount++;
-                    s[sp++] = v;
+                    sp = OpLoadClassDeref(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.MakeCell:
                     s[arg] = new PyCell(s[arg]); // the cell takes over the slot's reference
@@ -286,23 +299,12 @@ public sealed partial class PyThreadState
                 }
 
                 case OpCode.StoreAttr:
-                {
-                    var o = s[sp - 1]!;
-                    var v = s[sp - 2]!;
-                    Ops.SetAttr(o, names[arg], v);
-                    s[--sp] = null; s[--sp] = null;
-                    Decref(o); Decref(v);
+                    sp = OpStoreAttr(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.DeleteAttr:
-                {
-                    var o = s[sp - 1]!;
-                    Ops.SetAttr(o, names[arg], null);
-                    s[--sp] = null;
-                    Decref(o);
+                    sp = OpDeleteAttr(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.LoadMethod:
                 {
@@ -334,7 +336,7 @@ public sealed partial class PyThreadState
                     var container = s[sp - 2]!;
                     var key = s[sp - 1]!;
                     PyObject r;
-                    if (container is PyList list && key.Type == PyTypes.Int && !((PyInt)key).IsBig)
+                    if (container is PyList list && key.Type == intType && !((PyInt)key).IsBig)
                     {
                         long i = ((PyInt)key).Value;
                         if (i < 0) i += list.Count;
@@ -342,7 +344,7 @@ public sealed partial class PyThreadState
                         r = list.Items[i];
                         r.RefCount++;
                     }
-                    else if (container.Type == PyTypes.Dict) r = container.GetItem(key);
+                    else if (container.Type == dictType) r = container.GetItem(key);
                     else r = Ops.GetItem(container, key);
                     s[--sp] = null;
                     s[sp - 1] = r;
@@ -351,25 +353,12 @@ public sealed partial class PyThreadState
                 }
 
                 case OpCode.StoreSubscr:
-                {
-                    var key = s[sp - 1]!;
-                    var container = s[sp - 2]!;
-                    var v = s[sp - 3]!;
-                    Ops.SetItem(container, key, v);
-                    s[--sp] = null; s[--sp] = null; s[--sp] = null;
-                    Decref(key); Decref(container); Decref(v);
+                    sp = OpStoreSubscr(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.DeleteSubscr:
-                {
-                    var key = s[sp - 1]!;
-                    var container = s[sp - 2]!;
-                    Ops.DelItem(container, key);
-                    s[--sp] = null; s[--sp] = null;
-                    Decref(key); Decref(container);
+                    sp = OpDeleteSubscr(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.BuildSlice:
                 {
@@ -386,7 +375,7 @@ public sealed partial class PyThreadState
                     var a = s[sp - 2]!;
                     var b = s[sp - 1]!;
                     PyObject r;
-                    if (a.Type == PyTypes.Int && b.Type == PyTypes.Int && !((PyInt)a).IsBig && !((PyInt)b).IsBig)
+                    if (a.Type == intType && b.Type == intType && !((PyInt)a).IsBig && !((PyInt)b).IsBig)
                     {
                         long x = ((PyInt)a).Value, y = ((PyInt)b).Value;
                         switch ((BinaryOperation)arg)
@@ -410,7 +399,7 @@ public sealed partial class PyThreadState
                                 break;
                         }
                     }
-                    else if (a.Type == PyTypes.Float && b.Type == PyTypes.Float)
+                    else if (a.Type == floatType && b.Type == floatType)
                         r = PyFloat.FloatOp(arg >= 13 ? (BinaryOperation)(arg - 13) : (BinaryOperation)arg, ((PyFloat)a).Value, ((PyFloat)b).Value);
                     else
                         r = Ops.BinaryOp(a, b, (BinaryOperation)arg);
@@ -437,7 +426,7 @@ public sealed partial class PyThreadState
                 {
                     var o = s[sp - 1]!;
                     bool t = Ops.IsTrue(o);
-                    s[sp - 1] = t ? PyBool.False.NewRef() : PyBool.True.NewRef();
+                    s[sp - 1] = t ? falseObj.NewRef() : trueObj.NewRef();
                     Decref(o);
                     continue;
                 }
@@ -447,7 +436,7 @@ public sealed partial class PyThreadState
                     var a = s[sp - 2]!;
                     var b = s[sp - 1]!;
                     PyObject r;
-                    if (a.Type == PyTypes.Int && b.Type == PyTypes.Int && !((PyInt)a).IsBig && !((PyInt)b).IsBig)
+                    if (a.Type == intType && b.Type == intType && !((PyInt)a).IsBig && !((PyInt)b).IsBig)
                     {
                         long x = ((PyInt)a).Value, y = ((PyInt)b).Value;
                         bool t = (ComparisonOperation)arg switch
@@ -456,7 +445,7 @@ public sealed partial class PyThreadState
                             ComparisonOperation.Eq => x == y, ComparisonOperation.Ne => x != y,
                             ComparisonOperation.Gt => x > y, _ => x >= y,
                         };
-                        r = t ? PyBool.True : PyBool.False;
+                        r = t ? trueObj : falseObj;
                         r.RefCount++;
                     }
                     else r = Ops.RichCompare(a, b, (ComparisonOperation)arg);
@@ -471,7 +460,7 @@ public sealed partial class PyThreadState
                     var b = s[--sp]!; s[sp] = null;
                     var a = s[sp - 1]!;
                     bool t = ReferenceEquals(a, b) ^ (arg != 0);
-                    s[sp - 1] = t ? PyBool.True.NewRef() : PyBool.False.NewRef();
+                    s[sp - 1] = t ? trueObj.NewRef() : falseObj.NewRef();
                     Decref(a); Decref(b);
                     continue;
                 }
@@ -482,7 +471,7 @@ public sealed partial class PyThreadState
                     var item = s[sp - 2]!;
                     bool t = Ops.Contains(container, item) ^ (arg != 0);
                     s[--sp] = null;
-                    s[sp - 1] = t ? PyBool.True.NewRef() : PyBool.False.NewRef();
+                    s[sp - 1] = t ? trueObj.NewRef() : falseObj.NewRef();
                     Decref(container); Decref(item);
                     continue;
                 }
@@ -500,7 +489,7 @@ public sealed partial class PyThreadState
                 case OpCode.PopJumpIfTrue:
                 {
                     var v = s[sp - 1]!;
-                    bool t = ReferenceEquals(v, PyBool.True) || (!ReferenceEquals(v, PyBool.False) && Ops.IsTrue(v));
+                    bool t = ReferenceEquals(v, trueObj) || (!ReferenceEquals(v, falseObj) && Ops.IsTrue(v));
                     s[--sp] = null;
                     Decref(v);
                     if (t == ((OpCode)(word & 0xFF) == OpCode.PopJumpIfTrue)) ip = arg;
@@ -565,44 +554,20 @@ public sealed partial class PyThreadState
                 }
 
                 case OpCode.BuildSet:
-                {
-                    var set = new PySet();
-                    try { for (int i = sp - arg; i < sp; i++) set.Add(s[i]!); }
-                    catch { set.Decref(); throw; }
-                    for (int i = 0; i < arg; i++) { var v = s[--sp]!; s[sp] = null; Decref(v); }
-                    s[sp++] = set;
+                    sp = OpBuildSet(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.BuildMap:
-                {
-                    var d = new PyDict();
-                    try { for (int i = sp - 2 * arg; i < sp; i += 2) d.SetItem(s[i]!, s[i + 1]!); }
-                    catch { d.Decref(); throw; }
-                    for (int i = 0; i < 2 * arg; i++) { var v = s[--sp]!; s[sp] = null; Decref(v); }
-                    s[sp++] = d;
+                    sp = OpBuildMap(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.BuildConstKeyMap:
-                {
-                    var keys = (PyTuple)s[sp - 1]!;
-                    var d = new PyDict();
-                    try { for (int i = 0; i < arg; i++) d.SetItem(keys[i], s[sp - 1 - arg + i]!); }
-                    catch { d.Decref(); throw; }
-                    for (int i = 0; i <= arg; i++) { var v = s[--sp]!; s[sp] = null; Decref(v); }
-                    s[sp++] = d;
+                    sp = OpBuildConstKeyMap(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.BuildString:
-                {
-                    var sb = new StringBuilder();
-                    for (int i = sp - arg; i < sp; i++) sb.Append(((PyStr)s[i]!).Value);
-                    for (int i = 0; i < arg; i++) { var v = s[--sp]!; s[sp] = null; Decref(v); }
-                    s[sp++] = PyStr.FromString(sb.ToString());
+                    sp = OpBuildString(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.ListAppend:
                 {
@@ -631,19 +596,8 @@ public sealed partial class PyThreadState
                 }
 
                 case OpCode.ListExtend:
-                {
-                    var iterable = s[sp - 1]!;
-                    var list = (PyList)s[sp - 1 - arg]!;
-                    try { list.Extend(iterable); }
-                    catch (PyException e) when (e.Value.Type == ExceptionTypes.TypeError && !iterable.Type.IsHeapType && iterable is not (PyList or PyTuple or PyStr or PyDict or PySet or PyRange or PyGenerator))
-                    {
-                        e.Value.Decref();
-                        throw Exc.TypeError($"Value after * must be an iterable, not {iterable.Type.Name}");
-                    }
-                    s[--sp] = null;
-                    Decref(iterable);
+                    sp = OpListExtend(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.SetUpdate:
                 {
@@ -705,41 +659,12 @@ public sealed partial class PyThreadState
                 }
 
                 case OpCode.UnpackEx:
-                {
-                    var seq = s[sp - 1]!;
-                    int before = arg & 0xFF, after = arg >> 8;
-                    var items = UnpackIterable(seq, before, after);
-                    s[--sp] = null;
-                    for (int i = items.Length - 1; i >= 0; i--) s[sp++] = items[i];
-                    Decref(seq);
+                    sp = OpUnpackEx(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.FormatValue:
-                {
-                    bool hasSpec = (arg & 4) != 0;
-                    var spec = hasSpec ? (PyStr)s[sp - 1]! : null;
-                    var v = s[sp - (hasSpec ? 2 : 1)]!;
-                    PyObject converted = (arg & 3) switch
-                    {
-                        1 => Ops.Str(v),
-                        2 => Ops.Repr(v),
-                        3 => Modules.Builtins.Ascii(v),
-                        _ => v.NewRef(),
-                    };
-                    PyStr r;
-                    try
-                    {
-                        r = converted.Type == PyTypes.Str && (spec is null || spec.Value.Length == 0)
-                            ? (PyStr)converted.NewRef()
-                            : Ops.Format(converted, spec?.Value ?? "");
-                    }
-                    finally { Decref(converted); }
-                    if (hasSpec) { s[--sp] = null; Decref(spec!); }
-                    s[sp - 1] = r;
-                    Decref(v);
+                    sp = OpFormatValue(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.KwNames:
                     kwnames = (PyTuple)consts[arg];
@@ -761,27 +686,15 @@ public sealed partial class PyThreadState
                     {
                         frame.Ip = ip;
                         var fc = f.Code;
-                        var callee = PushFrame(fc, f, f.Globals, f.Builtins, null);
-                        try
+                        Frame callee;
+                        if (kw is null && nargs == fc.ArgCount && (fc.Flags & (CodeFlags.VarArgs | CodeFlags.VarKeywords)) == 0 && fc.KwOnlyArgCount == 0)
                         {
-                            if (kw is null && nargs == fc.ArgCount && (fc.Flags & (CodeFlags.VarArgs | CodeFlags.VarKeywords)) == 0 && fc.KwOnlyArgCount == 0)
-                            {
-                                // Move the argument references into the callee's locals.
-                                var cs = callee.Slots;
-                                for (int i = 0; i < nargs; i++) { cs[i] = s[argStart + i]; s[argStart + i] = null; }
-                            }
-                            else
-                            {
-                                BindArguments(callee, f, new ReadOnlySpan<PyObject>(s!, argStart, nargs), kw);
-                                for (int i = argStart; i < argStart + nargs; i++) { var v = s[i]!; s[i] = null; Decref(v); }
-                            }
+                            // The common call: move the argument references into the callee's locals.
+                            callee = PushFrame(fc, f, f.Globals, f.Builtins, null);
+                            Span<PyObject?> cs = callee.Slots;
+                            for (int i = 0; i < nargs; i++) { cs[i] = s[argStart + i]; s[argStart + i] = null; }
                         }
-                        catch
-                        {
-                            callee.Function = null; // the function reference is still on our stack
-                            PopFrame(callee);
-                            throw;
-                        }
+                        else callee = PushBoundFrame(f, s, argStart, nargs, kw);
                         // The callable's stack reference now belongs to the callee frame.
                         s[baseIdx] = null; s[baseIdx + 1] = null;
                         frame.Sp = baseIdx;
@@ -790,39 +703,10 @@ public sealed partial class PyThreadState
                         goto load_frame;
                     }
 
-                    if (callable is PyType cls && cls.IsHeapType && cls.Alloc == (AllocFn)PyTypes.Object.Alloc!
-                        && cls.Lookup("__init__") is PyFunction init && cls.Lookup("__new__") is not (PyStaticMethod or PyFunction)
-                        && (init.Code.Flags & CodeFlags.Generator) == 0 && first is null)
+                    if (callable is PyType cls && cls.IsHeapType && first is null && InlineInit(cls) is { } init)
                     {
-                        // A class call runs __init__ inline on the frame stack: [NULL, cls, args] becomes
-                        // [__init__, instance, args], a method call whose result is replaced by the instance.
-                        var instance = new PyInstance(cls);
-                        s[baseIdx] = init.NewRef();
-                        s[baseIdx + 1] = instance;
-                        Decref(cls);
-                        instance.RefCount++;
                         frame.Ip = ip;
-                        var fc = init.Code;
-                        Frame callee;
-                        try
-                        {
-                            callee = PushFrame(fc, init, init.Globals, init.Builtins, null);
-                        }
-                        catch { Decref(instance); throw; }
-                        try
-                        {
-                            BindArguments(callee, init, new ReadOnlySpan<PyObject>(s!, baseIdx + 1, argc + 1), kw);
-                        }
-                        catch
-                        {
-                            callee.Function = null;
-                            PopFrame(callee);
-                            Decref(instance);
-                            throw;
-                        }
-                        for (int i = baseIdx + 1; i < baseIdx + 2 + argc; i++) { var v = s[i]!; s[i] = null; Decref(v); }
-                        s[baseIdx] = null;
-                        callee.InitInstance = instance;
+                        var callee = PushInitFrame(cls, init, s, baseIdx, argc, kw);
                         frame.Sp = baseIdx;
                         callee.Back = frame;
                         frame = callee;
@@ -830,7 +714,7 @@ public sealed partial class PyThreadState
                     }
 
                     frame.Ip = ip; frame.Sp = sp;
-                    var result = Ops.Call(callable, new ReadOnlySpan<PyObject>(s!, argStart, nargs), kw);
+                    var result = Ops.Call(callable, s.Slice(argStart, nargs)!, kw);
                     for (int i = sp - 1; i >= baseIdx; i--)
                     {
                         var v = s[i];
@@ -843,52 +727,12 @@ public sealed partial class PyThreadState
                 }
 
                 case OpCode.CallFunctionEx:
-                {
-                    bool hasKw = (arg & 1) != 0;
-                    var kwargs = hasKw ? s[sp - 1] : null;
-                    var callargs = (PyTuple)s[sp - (hasKw ? 2 : 1)]!;
-                    var callable = s[sp - (hasKw ? 3 : 2)]!;
-                    int baseIdx = sp - (hasKw ? 4 : 3);
-                    frame.Ip = ip; frame.Sp = sp;
-                    PyObject result;
-                    if (kwargs is PyDict kd && kd.Count > 0)
-                    {
-                        var all = new PyObject[callargs.Count + kd.Count];
-                        var knames = new PyObject[kd.Count];
-                        callargs.Items.CopyTo(all, 0);
-                        int k = 0;
-                        foreach (var (key, value) in kd.Items())
-                        {
-                            if (key is not PyStr) throw Exc.TypeError("keywords must be strings");
-                            all[callargs.Count + k] = value;
-                            knames[k++] = key.NewRef();
-                        }
-                        using var names2 = new TempRef(PyTuple.Create(knames));
-                        result = Ops.Call(callable, all, (PyTuple)names2.Value);
-                    }
-                    else result = Ops.Call(callable, callargs.Items, null);
-                    for (int i = sp - 1; i >= baseIdx; i--)
-                    {
-                        var v = s[i];
-                        if (v is not null) { s[i] = null; Decref(v); }
-                    }
-                    sp = baseIdx;
-                    s[sp++] = result;
+                    sp = OpCallFunctionEx(s, sp, arg, frame, ip);
                     continue;
-                }
 
                 case OpCode.MakeFunction:
-                {
-                    var fcode = (CodeObject)s[--sp]!; s[sp] = null;
-                    var fn = new PyFunction(fcode, frame.Globals, frame.Builtins);
-                    Decref(fcode);
-                    if ((arg & 8) != 0) { fn.Closure = (PyTuple)s[--sp]!; s[sp] = null; }
-                    if ((arg & 4) != 0) { var ann = s[--sp]!; s[sp] = null; Decref(ann); }
-                    if ((arg & 2) != 0) { fn.KwDefaults = (PyDict)s[--sp]!; s[sp] = null; }
-                    if ((arg & 1) != 0) { fn.Defaults = (PyTuple)s[--sp]!; s[sp] = null; }
-                    s[sp++] = fn;
+                    sp = OpMakeFunction(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.LoadBuildClass:
                 {
@@ -920,7 +764,7 @@ public sealed partial class PyThreadState
                     }
                     var back = frame.Back;
                     bool entry = frame.IsEntry;
-                    PopFrame(frame);
+                    PopFrameAfterReturn(frame, sp);
                     if (entry)
                     {
                         LastExit = FrameExit.Returned;
@@ -951,25 +795,9 @@ public sealed partial class PyThreadState
                 }
 
                 case OpCode.Send:
-                {
-                    var v = s[sp - 1]!;
-                    var receiver = s[sp - 2]!;
-                    frame.Ip = ip; frame.Sp = sp;
-                    PyObject? r;
-                    if (receiver is PyGenerator g) r = ResumeGenerator(g, ReferenceEquals(v, PyNone.Instance) ? null : v, null);
-                    else if (ReferenceEquals(v, PyNone.Instance)) r = Ops.Next(receiver);
-                    else r = Ops.CallMethod(receiver, "send", new[] { v });
-                    s[--sp] = null;
-                    Decref(v);
-                    if (r is not null) { s[sp++] = r; continue; }
-                    // The sub-iterator returned: its return value replaces it.
-                    PyObject retval = receiver is PyGenerator g2 && g2.ReturnValue is { } rv ? rv : PyNone.Instance.NewRef();
-                    if (receiver is PyGenerator g3) g3.ReturnValue = null;
-                    s[sp - 1] = retval;
-                    Decref(receiver);
-                    ip = arg;
+                    sp = OpSend(s, sp, arg, frame, ip, out bool sendDone);
+                    if (sendDone) ip = arg;
                     continue;
-                }
 
                 case OpCode.PushExcInfo:
                 {
@@ -1004,146 +832,480 @@ public sealed partial class PyThreadState
                 }
 
                 case OpCode.CheckExcMatch:
-                {
-                    var type = s[sp - 1]!;
-                    var exc = s[sp - 2]!;
-                    bool match = ExceptionMatches(exc, type);
-                    s[sp - 1] = match ? PyBool.True.NewRef() : PyBool.False.NewRef();
-                    Decref(type);
+                    sp = OpCheckExcMatch(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.RaiseVarargs:
-                {
-                    frame.Sp = sp;
-                    if (arg == 0)
-                    {
-                        var cur = HandledException ?? throw Exc.RuntimeError("No active exception to reraise");
-                        cur.RefCount++;
-                        _reraising = true;
-                        throw new PyException((PyBaseException)cur);
-                    }
-                    PyObject? cause = null;
-                    if (arg == 2) { cause = s[--sp]; s[sp] = null; }
-                    var raised = s[--sp]!; s[sp] = null;
-                    PyBaseException e;
-                    try { e = MakeException(raised, null); }
-                    finally { Decref(raised); }
-                    if (cause is not null)
-                    {
-                        PyObject? c = null;
-                        try
-                        {
-                            if (cause is PyNone) c = null;
-                            else if (cause is PyType ct && ct.IsSubtypeOf(ExceptionTypes.BaseException)) c = Ops.Call0(ct);
-                            else if (cause is PyBaseException) c = cause.NewRef();
-                            else throw Exc.TypeError("exception causes must derive from BaseException");
-                        }
-                        catch { e.Decref(); Decref(cause); throw; }
-                        Decref(cause);
-                        var oldCause = e.Cause;
-                        e.Cause = c;
-                        e.SuppressContext = true;
-                        oldCause?.Decref();
-                    }
-                    throw new PyException(e);
-                }
+                    sp = OpRaiseVarargs(s, sp, arg, frame);
+                    continue;
 
                 case OpCode.LoadAssertionError:
                     s[sp++] = ExceptionTypes.AssertionError.NewRef();
                     continue;
 
                 case OpCode.BeforeWith:
-                {
-                    var mgr = s[sp - 1]!;
-                    var enter = mgr.Type.Lookup("__enter__");
-                    var exit = mgr.Type.Lookup("__exit__");
-                    if (enter is null || exit is null)
-                        throw Exc.TypeError($"'{mgr.Type.Name}' object does not support the context manager protocol");
-                    var boundExit = exit.IsDescriptor ? exit.DescrGet(mgr, mgr.Type) : exit.NewRef();
-                    PyObject entered;
-                    try { entered = Ops.CallSpecial(enter, mgr); }
-                    catch { boundExit.Decref(); throw; }
-                    s[sp - 1] = boundExit;
-                    s[sp++] = entered;
-                    Decref(mgr);
+                    sp = OpBeforeWith(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.WithExceptStart:
-                {
-                    var exc = s[sp - 1]!;
-                    var exit = s[sp - 4]!;
-                    Span<PyObject> args = [exc.Type, exc, PyNone.Instance];
-                    var r = Ops.Call(exit, args, null);
-                    s[sp++] = r;
+                    sp = OpWithExceptStart(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.ImportName:
-                {
-                    var fromlist = s[sp - 1]!;
-                    var level = s[sp - 2]!;
-                    var module = Interp.Import(this, names[arg].Value, level is PyInt li ? (int)li.Value : 0);
-                    s[--sp] = null;
-                    s[sp - 1] = module;
-                    Decref(fromlist); Decref(level);
+                    sp = OpImportName(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.ImportFrom:
-                {
-                    var module = s[sp - 1]!;
-                    var name = names[arg];
-                    var v = Ops.GetAttrOrNull(module, name);
-                    if (v is null)
-                    {
-                        string modName = module is PyModule pm ? pm.Name : "?";
-                        string where = module is PyModule pm2 && pm2.Dict.GetItemString("__file__") is PyStr file ? file.Value : "unknown location";
-                        throw Exc.ImportError(module is PyModule pm3 && Interp.IsBuiltinModule(pm3.Name)
-                            ? $"cannot import name '{name.Value}' from '{modName}' (unknown location)"
-                            : $"cannot import name '{name.Value}' from '{modName}' ({where})");
-                    }
-                    s[sp++] = v;
+                    sp = OpImportFrom(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.ImportStar:
-                {
-                    var module = s[sp - 1]!;
-                    var loc = frame.Locals ?? throw Exc.SystemError("import * only allowed at module level");
-                    if (module is PyModule pm)
-                    {
-                        var all = pm.Dict.GetItemString("__all__");
-                        if (all is not null)
-                        {
-                            var it = Ops.GetIter(all);
-                            try
-                            {
-                                while (Ops.Next(it) is { } n)
-                                {
-                                    using var nr = new TempRef(n);
-                                    using var val = new TempRef(Ops.GetAttr(pm, (PyStr)n));
-                                    loc.SetItem(n, val.Value);
-                                }
-                            }
-                            finally { Decref(it); }
-                        }
-                        else
-                        {
-                            foreach (var (k, v) in pm.Dict.Items())
-                                if (k is PyStr ks && !ks.Value.StartsWith('_')) loc.SetItem(k, v);
-                        }
-                    }
-                    s[--sp] = null;
-                    Decref(module);
+                    sp = OpImportStar(s, sp, arg, frame);
                     continue;
-                }
 
                 default:
                     throw Exc.SystemError($"unknown opcode {(OpCode)(word & 0xFF)}");
             }
         }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpBuildSet(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var set = new PySet();
+            try { for (int i = sp - arg; i < sp; i++) set.Add(s[i]!); }
+            catch { set.Decref(); throw; }
+            for (int i = 0; i < arg; i++) { var v = s[--sp]!; s[sp] = null; Decref(v); }
+            s[sp++] = set;
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpBuildMap(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var d = new PyDict();
+            try { for (int i = sp - 2 * arg; i < sp; i += 2) d.SetItem(s[i]!, s[i + 1]!); }
+            catch { d.Decref(); throw; }
+            for (int i = 0; i < 2 * arg; i++) { var v = s[--sp]!; s[sp] = null; Decref(v); }
+            s[sp++] = d;
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpBuildConstKeyMap(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var keys = (PyTuple)s[sp - 1]!;
+            var d = new PyDict();
+            try { for (int i = 0; i < arg; i++) d.SetItem(keys[i], s[sp - 1 - arg + i]!); }
+            catch { d.Decref(); throw; }
+            for (int i = 0; i <= arg; i++) { var v = s[--sp]!; s[sp] = null; Decref(v); }
+            s[sp++] = d;
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpListExtend(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var iterable = s[sp - 1]!;
+            var list = (PyList)s[sp - 1 - arg]!;
+            try { list.Extend(iterable); }
+            catch (PyException e) when (e.Value.Type == ExceptionTypes.TypeError && !iterable.Type.IsHeapType && iterable is not (PyList or PyTuple or PyStr or PyDict or PySet or PyRange or PyGenerator))
+            {
+                e.Value.Decref();
+                throw Exc.TypeError($"Value after * must be an iterable, not {iterable.Type.Name}");
+            }
+            s[--sp] = null;
+            Decref(iterable);
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpFormatValue(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            bool hasSpec = (arg & 4) != 0;
+            var spec = hasSpec ? (PyStr)s[sp - 1]! : null;
+            var v = s[sp - (hasSpec ? 2 : 1)]!;
+            PyObject converted = (arg & 3) switch
+            {
+                1 => Ops.Str(v),
+                2 => Ops.Repr(v),
+                3 => Modules.Builtins.Ascii(v),
+                _ => v.NewRef(),
+            };
+            PyStr r;
+            try
+            {
+                r = converted.Type == PyTypes.Str && (spec is null || spec.Value.Length == 0)
+                    ? (PyStr)converted.NewRef()
+                    : Ops.Format(converted, spec?.Value ?? "");
+            }
+            finally { Decref(converted); }
+            if (hasSpec) { s[--sp] = null; Decref(spec!); }
+            s[sp - 1] = r;
+            Decref(v);
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpCallFunctionEx(Span<PyObject?> s, int sp, int arg, Frame frame, int ip)
+    {
+            bool hasKw = (arg & 1) != 0;
+            var kwargs = hasKw ? s[sp - 1] : null;
+            var callargs = (PyTuple)s[sp - (hasKw ? 2 : 1)]!;
+            var callable = s[sp - (hasKw ? 3 : 2)]!;
+            int baseIdx = sp - (hasKw ? 4 : 3);
+            frame.Ip = ip; frame.Sp = sp;
+            PyObject result;
+            if (kwargs is PyDict kd && kd.Count > 0)
+            {
+                var all = new PyObject[callargs.Count + kd.Count];
+                var knames = new PyObject[kd.Count];
+                callargs.Items.CopyTo(all, 0);
+                int k = 0;
+                foreach (var (key, value) in kd.Items())
+                {
+                    if (key is not PyStr) throw Exc.TypeError("keywords must be strings");
+                    all[callargs.Count + k] = value;
+                    knames[k++] = key.NewRef();
+                }
+                using var names2 = new TempRef(PyTuple.Create(knames));
+                result = Ops.Call(callable, all, (PyTuple)names2.Value);
+            }
+            else result = Ops.Call(callable, callargs.Items, null);
+            for (int i = sp - 1; i >= baseIdx; i--)
+            {
+                var v = s[i];
+                if (v is not null) { s[i] = null; Decref(v); }
+            }
+            sp = baseIdx;
+            s[sp++] = result;
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpRaiseVarargs(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            frame.Sp = sp;
+            if (arg == 0)
+            {
+                var cur = HandledException ?? throw Exc.RuntimeError("No active exception to reraise");
+                cur.RefCount++;
+                _reraising = true;
+                throw new PyException((PyBaseException)cur);
+            }
+            PyObject? cause = null;
+            if (arg == 2) { cause = s[--sp]; s[sp] = null; }
+            var raised = s[--sp]!; s[sp] = null;
+            PyBaseException e;
+            try { e = MakeException(raised, null); }
+            finally { Decref(raised); }
+            if (cause is not null)
+            {
+                PyObject? c = null;
+                try
+                {
+                    if (cause is PyNone) c = null;
+                    else if (cause is PyType ct && ct.IsSubtypeOf(ExceptionTypes.BaseException)) c = Ops.Call0(ct);
+                    else if (cause is PyBaseException) c = cause.NewRef();
+                    else throw Exc.TypeError("exception causes must derive from BaseException");
+                }
+                catch { e.Decref(); Decref(cause); throw; }
+                Decref(cause);
+                var oldCause = e.Cause;
+                e.Cause = c;
+                e.SuppressContext = true;
+                oldCause?.Decref();
+            }
+            throw new PyException(e);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpBeforeWith(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var mgr = s[sp - 1]!;
+            var enter = mgr.Type.Lookup("__enter__");
+            var exit = mgr.Type.Lookup("__exit__");
+            if (enter is null || exit is null)
+                throw Exc.TypeError($"'{mgr.Type.Name}' object does not support the context manager protocol");
+            var boundExit = exit.IsDescriptor ? exit.DescrGet(mgr, mgr.Type) : exit.NewRef();
+            PyObject entered;
+            try { entered = Ops.CallSpecial(enter, mgr); }
+            catch { boundExit.Decref(); throw; }
+            s[sp - 1] = boundExit;
+            s[sp++] = entered;
+            Decref(mgr);
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpImportStar(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var module = s[sp - 1]!;
+            var loc = frame.Locals ?? throw Exc.SystemError("import * only allowed at module level");
+            if (module is PyModule pm)
+            {
+                var all = pm.Dict.GetItemString("__all__");
+                if (all is not null)
+                {
+                    var it = Ops.GetIter(all);
+                    try
+                    {
+                        while (Ops.Next(it) is { } n)
+                        {
+                            using var nr = new TempRef(n);
+                            using var val = new TempRef(Ops.GetAttr(pm, (PyStr)n));
+                            loc.SetItem(n, val.Value);
+                        }
+                    }
+                    finally { Decref(it); }
+                }
+                else
+                {
+                    foreach (var (k, v) in pm.Dict.Items())
+                        if (k is PyStr ks && !ks.Value.StartsWith('_')) loc.SetItem(k, v);
+                }
+            }
+            s[--sp] = null;
+            Decref(module);
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpImportFrom(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var module = s[sp - 1]!;
+            var name = frame.Code.Names[arg];
+            var v = Ops.GetAttrOrNull(module, name);
+            if (v is null)
+            {
+                string modName = module is PyModule pm ? pm.Name : "?";
+                string where = module is PyModule pm2 && pm2.Dict.GetItemString("__file__") is PyStr file ? file.Value : "unknown location";
+                throw Exc.ImportError(module is PyModule pm3 && Interp.IsBuiltinModule(pm3.Name)
+                    ? $"cannot import name '{name.Value}' from '{modName}' (unknown location)"
+                    : $"cannot import name '{name.Value}' from '{modName}' ({where})");
+            }
+            s[sp++] = v;
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpImportName(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var fromlist = s[sp - 1]!;
+            var level = s[sp - 2]!;
+            var module = Interp.Import(this, frame.Code.Names[arg].Value, level is PyInt li ? (int)li.Value : 0,
+                fromList: fromlist is not PyNone && Ops.IsTrue(fromlist));
+            s[--sp] = null;
+            s[sp - 1] = module;
+            Decref(fromlist); Decref(level);
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpUnpackEx(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var seq = s[sp - 1]!;
+            int before = arg & 0xFF, after = arg >> 8;
+            var items = UnpackIterable(seq, before, after);
+            s[--sp] = null;
+            for (int i = items.Length - 1; i >= 0; i--) s[sp++] = items[i];
+            Decref(seq);
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpSend(Span<PyObject?> s, int sp, int arg, Frame frame, int ip, out bool done)
+    {
+            done = false;
+            var v = s[sp - 1]!;
+            var receiver = s[sp - 2]!;
+            frame.Ip = ip; frame.Sp = sp;
+            PyObject? r;
+            if (receiver is PyGenerator g) r = ResumeGenerator(g, ReferenceEquals(v, PyNone.Instance) ? null : v, null);
+            else if (ReferenceEquals(v, PyNone.Instance)) r = Ops.Next(receiver);
+            else r = Ops.CallMethod(receiver, "send", new[] { v });
+            s[--sp] = null;
+            Decref(v);
+            if (r is not null) { s[sp++] = r; return sp; }
+            // The sub-iterator returned: its return value replaces it.
+            PyObject retval = receiver is PyGenerator g2 && g2.ReturnValue is { } rv ? rv : PyNone.Instance.NewRef();
+            if (receiver is PyGenerator g3) g3.ReturnValue = null;
+            s[sp - 1] = retval;
+            Decref(receiver);
+            done = true;
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpWithExceptStart(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var exc = s[sp - 1]!;
+            var exit = s[sp - 4]!;
+            Span<PyObject> args = [exc.Type, exc, PyNone.Instance];
+            var r = Ops.Call(exit, args, null);
+            s[sp++] = r;
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpCheckExcMatch(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var type = s[sp - 1]!;
+            var exc = s[sp - 2]!;
+            bool match = ExceptionMatches(exc, type);
+            s[sp - 1] = match ? PyBool.True.NewRef() : PyBool.False.NewRef();
+            Decref(type);
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpBuildString(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var sb = new StringBuilder();
+            for (int i = sp - arg; i < sp; i++) sb.Append(((PyStr)s[i]!).Value);
+            for (int i = 0; i < arg; i++) { var v = s[--sp]!; s[sp] = null; Decref(v); }
+            s[sp++] = PyStr.FromString(sb.ToString());
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpMakeFunction(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var fcode = (CodeObject)s[--sp]!; s[sp] = null;
+            var fn = new PyFunction(fcode, frame.Globals, frame.Builtins);
+            Decref(fcode);
+            if ((arg & 8) != 0) { fn.Closure = (PyTuple)s[--sp]!; s[sp] = null; }
+            if ((arg & 4) != 0) { var ann = s[--sp]!; s[sp] = null; Decref(ann); }
+            if ((arg & 2) != 0) { fn.KwDefaults = (PyDict)s[--sp]!; s[sp] = null; }
+            if ((arg & 1) != 0) { fn.Defaults = (PyTuple)s[--sp]!; s[sp] = null; }
+            s[sp++] = fn;
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpDeleteName(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var loc = frame.Locals ?? throw Exc.SystemError("no locals when deleting");
+            var old = loc.Pop(frame.Code.Names[arg]) ?? throw NameNotDefined(frame.Code.Names[arg]);
+            Decref(old);
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpLoadClassDeref(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var name = frame.Code.LocalsPlusNames[arg];
+            var v = frame.Locals?.GetItemString(name) ?? ((PyCell)s[arg]!).Contents ?? throw UnboundFree(frame.Code, arg);
+            v.RefCount++;
+            s[sp++] = v;
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpStoreAttr(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var o = s[sp - 1]!;
+            var v = s[sp - 2]!;
+            Ops.SetAttr(o, frame.Code.Names[arg], v);
+            s[--sp] = null; s[--sp] = null;
+            Decref(o); Decref(v);
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpDeleteAttr(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var o = s[sp - 1]!;
+            Ops.SetAttr(o, frame.Code.Names[arg], null);
+            s[--sp] = null;
+            Decref(o);
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpDeleteSubscr(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var key = s[sp - 1]!;
+            var container = s[sp - 2]!;
+            Ops.DelItem(container, key);
+            s[--sp] = null; s[--sp] = null;
+            Decref(key); Decref(container);
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpStoreSubscr(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var key = s[sp - 1]!;
+            var container = s[sp - 2]!;
+            var v = s[sp - 3]!;
+            Ops.SetItem(container, key, v);
+            s[--sp] = null; s[--sp] = null; s[--sp] = null;
+            Decref(key); Decref(container); Decref(v);
+            return sp;
+    }
+
+    /// <summary>A Python function call whose arguments need binding (keywords, defaults, *args): pushes the callee frame; the stack's argument references are released.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Frame PushBoundFrame(PyFunction f, Span<PyObject?> s, int argStart, int nargs, PyTuple? kw)
+    {
+        var callee = PushFrame(f.Code, f, f.Globals, f.Builtins, null);
+        try
+        {
+            BindArguments(callee, f, s.Slice(argStart, nargs)!, kw);
+        }
+        catch
+        {
+            callee.Function = null; // the function reference is still on the caller's stack
+            PopFrame(callee);
+            throw;
+        }
+        for (int i = argStart; i < argStart + nargs; i++) { var v = s[i]!; s[i] = null; Decref(v); }
+        return callee;
+    }
+
+    /// <summary>The __init__ to run inline for a call of this class, or null when the call must go through type.__call__.</summary>
+    private static PyFunction? InlineInit(PyType cls)
+    {
+        if (cls.Alloc != (AllocFn)PyTypes.Object.Alloc!) return null;
+        if (cls.Lookup("__init__") is not PyFunction init || (init.Code.Flags & CodeFlags.Generator) != 0) return null;
+        if (cls.Lookup("__new__") is PyStaticMethod or PyFunction) return null;
+        return init;
+    }
+
+    /// <summary>
+    /// A class call runs __init__ inline on the frame stack: [NULL, cls, args] becomes
+    /// [__init__, instance, args], a method call whose result is replaced by the instance.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Frame PushInitFrame(PyType cls, PyFunction init, Span<PyObject?> s, int baseIdx, int argc, PyTuple? kw)
+    {
+        var instance = new PyInstance(cls);
+        s[baseIdx] = init.NewRef();
+        s[baseIdx + 1] = instance;
+        Decref(cls);
+        instance.RefCount++;
+        Frame callee;
+        try
+        {
+            callee = PushFrame(init.Code, init, init.Globals, init.Builtins, null);
+        }
+        catch { Decref(instance); throw; }
+        try
+        {
+            BindArguments(callee, init, s.Slice(baseIdx + 1, argc + 1)!, kw);
+        }
+        catch
+        {
+            callee.Function = null;
+            PopFrame(callee);
+            Decref(instance);
+            throw;
+        }
+        for (int i = baseIdx + 1; i < baseIdx + 2 + argc; i++) { var v = s[i]!; s[i] = null; Decref(v); }
+        s[baseIdx] = null;
+        callee.InitInstance = instance;
+        return callee;
     }
 
     /// <summary>For LOAD_NAME in module/class bodies.</summary>

@@ -23,7 +23,7 @@ public sealed partial class PyThreadState
         }
         while (true)
         {
-            if (addTraceback) exc.AddTraceback(frame.Code.Filename, frame.CurrentLine, frame.Code.Name);
+            if (addTraceback) exc.AddTraceback(frame.Code, frame.LastI);
             addTraceback = true;
             int lasti = frame.LastI;
             foreach (var entry in frame.Code.ExceptionTable)

@@ -93,6 +93,17 @@ public sealed partial class PyThreadState
         }
     }
 
+    /// <summary>PopFrame after a normal return: only slots below sp can hold references.</summary>
+    internal void PopFrameAfterReturn(Frame frame, int sp)
+    {
+        frame.Clear(sp);
+        if (frame.PoolIndex >= 0)
+        {
+            _poolTop--;
+            Depth--;
+        }
+    }
+
     /// <summary>Every frame this thread is running, innermost first (for the audit and sys._getframe).</summary>
     public IEnumerable<Frame> Frames()
     {
@@ -220,8 +231,12 @@ public sealed partial class PyThreadState
             "TabError" => ExceptionTypes.TabError,
             _ => ExceptionTypes.SyntaxError,
         };
+        // end_lineno / end_offset: the error's range; without one, the tokenizer's (offset, offset): one caret.
+        int endLine = se.HasRange ? se.EndLine : se.Line;
+        int endOffset = se.HasRange ? se.EndColumn + 1 : se.Column + 1;
         var details = PyTuple.Create(PyStr.FromString(se.Filename), PyInt.FromLong(se.Line), PyInt.FromLong(se.Column + 1),
-            se.SourceLine is null ? PyNone.Instance.NewRef() : PyStr.FromString(se.SourceLine));
+            se.SourceLine is null ? PyNone.Instance.NewRef() : PyStr.FromString(se.SourceLine),
+            PyInt.FromLong(endLine), PyInt.FromLong(endOffset));
         var e = new PyBaseException(type, PyTuple.Create(PyStr.FromString(se.Msg), details));
         var d = e.InstanceDict!;
         void Set(string k, PyObject v) { d.SetItemString(k, v); v.Decref(); }
@@ -230,6 +245,8 @@ public sealed partial class PyThreadState
         Set("lineno", PyInt.FromLong(se.Line));
         Set("offset", PyInt.FromLong(se.Column + 1));
         Set("text", se.SourceLine is null ? PyNone.Instance.NewRef() : PyStr.FromString(se.SourceLine));
+        Set("end_lineno", PyInt.FromLong(endLine));
+        Set("end_offset", PyInt.FromLong(endOffset));
         return new PyException(e);
     }
 }

@@ -1,9 +1,16 @@
 using System.Text;
 using ToyPy.Objects;
+using ToyPy.Parsing;
+using ToyPy.Parsing.Ast;
 
 namespace ToyPy.Runtime;
 
-/// <summary>Printing exceptions in CPython's format (Lib/traceback.py), chained causes and contexts included.</summary>
+/// <summary>
+/// Printing exceptions as CPython 3.11's default excepthook does (Python/pythonrun.c
+/// print_exception_recursive, Python/traceback.c tb_displayline): chained causes and
+/// contexts, the source line of each frame with its ~~~^^^ position markers, and
+/// SyntaxError's caret range.
+/// </summary>
 public static class Traceback
 {
     public static void Print(Interpreter interp, PyBaseException exc, PyOutput output)
@@ -43,52 +50,186 @@ public static class Traceback
         sb.Append(exc.FormatMessageLine()).Append('\n');
     }
 
+    /// <summary>tb_printinternal: runs of more than 3 entries for the same file, line and function are collapsed.</summary>
     private static void AppendEntries(Interpreter interp, List<TracebackEntry> tb, StringBuilder sb)
     {
-        // CPython collapses runs of more than 3 identical lines (recursion).
+        const int RecursiveCutoff = 3;
         int i = 0;
         while (i < tb.Count)
         {
             int j = i;
-            while (j + 1 < tb.Count && tb[j + 1] == tb[i]) j++;
+            while (j + 1 < tb.Count && tb[j + 1].SameLine(tb[i])) j++;
             int run = j - i + 1;
-            int shown = Math.Min(run, 3);
-            for (int k = 0; k < shown; k++) AppendEntry(interp, tb[i], sb);
-            if (run > 3)
+            for (int k = 0; k < Math.Min(run, RecursiveCutoff); k++) AppendEntry(interp, tb[i + k], sb);
+            if (run > RecursiveCutoff)
             {
-                int more = run - 3;
-                sb.Append($"  [Previous line repeated {more} more time{(more == 1 ? "" : "s")}]\n");
+                int more = run - RecursiveCutoff;
+                sb.Append($"  [Previous line repeated {more} more time{(more > 1 ? "s" : "")}]\n");
             }
             i = j + 1;
         }
     }
 
+    /// <summary>tb_displayline: the frame's file, line and function, its source line, then the position markers.</summary>
     private static void AppendEntry(Interpreter interp, TracebackEntry e, StringBuilder sb)
     {
         sb.Append($"  File \"{e.Filename}\", line {e.Line}, in {e.FunctionName}\n");
         var line = interp.SourceLine(e.Filename, e.Line);
-        if (line is not null && line.Trim().Length > 0) sb.Append("    ").Append(line.Trim()).Append('\n');
+        if (line is null || line.Trim().Length == 0) return;
+        line = line.TrimEnd('\r');
+        int indent = 0;
+        while (indent < line.Length && IsIndent(line[indent])) indent++;
+        sb.Append("    ").Append(line, indent, line.Length - indent).Append('\n');
+        if (FormatMarkers(line, indent, e) is { } markers) sb.Append(markers).Append('\n');
     }
 
+    private static bool IsIndent(char c) => c is ' ' or '\t' or '\f';
+
+    /// <summary>
+    /// The marker line under a frame's source line (3.11's tb_displayline and
+    /// print_error_location_carets), or null when there is none: no columns, or the
+    /// range spans the whole (indentation-stripped) line without secondary anchors.
+    /// A range running over several lines is marked up to the last non-blank character
+    /// of its first line. Columns are characters (CPython converts its UTF-8 byte offsets).
+    /// </summary>
+    internal static string? FormatMarkers(string line, int indent, TracebackEntry e)
+    {
+        if (e.Line < 0 || e.EndLine < 0 || e.Column < 0 || e.EndColumn < 0) return null;
+        int start = Math.Min(e.Column, line.Length + 1);
+        int end = Math.Min(e.EndColumn, line.Length + 1);
+        int leftAnchor = -1, rightAnchor = -1;
+        char primary = '^', secondary = '^';
+        if (e.Line == e.EndLine)
+        {
+            if (start <= end && end <= line.Length
+                && ExtractAnchors(line.Substring(start, end - start)) is { } a)
+            {
+                leftAnchor = a.Left + start;
+                rightAnchor = a.Right + start;
+                if (a.Tilde) primary = '~';
+            }
+        }
+        else
+        {
+            int i = line.Length;
+            while (--i >= 0 && IsIndent(line[i])) { }
+            end = i + 1;
+        }
+        bool special = leftAnchor != -1 || rightAnchor != -1;
+        if (end - start == line.Length - indent && !special) return null;
+
+        var sb = new StringBuilder("    ");
+        for (int col = indent; col < end; col++)
+        {
+            if (col < start) sb.Append(' ');
+            else if (special && leftAnchor <= col && col < rightAnchor) sb.Append(secondary);
+            else sb.Append(primary);
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// extract_anchors_from_line: parse the marked segment on its own; a binary operation
+    /// anchors its operator, a subscript its brackets. Offsets are relative to the segment.
+    /// </summary>
+    internal static (int Left, int Right, bool Tilde)? ExtractAnchors(string segment)
+    {
+        Module module;
+        try
+        {
+            module = PythonParser.ParseModule(segment, "<traceback>");
+        }
+        catch (Exception)
+        {
+            return null;
+        }
+        if (module.Body.Count != 1 || module.Body[0] is not ExprStmt { Value: var value }) return null;
+        switch (value)
+        {
+            case BinOp b when b.Left.EndLine == 1 && b.Right.Line == 1:
+            {
+                int rightCol = b.Right.Column;
+                (int, int, bool)? anchors = null;
+                for (int i = b.Left.EndColumn; i < rightCol && i < segment.Length; i++)
+                {
+                    if (IsIndent(segment[i])) continue;
+                    int l = i, r = i + 1;
+                    // a two-character operator (//, **, <<, ...)
+                    if (i + 1 < rightCol && !IsIndent(segment[i + 1])) r++;
+                    anchors = (l, r, false);
+                    // a closing parenthesis of the left operand: keep looking for the operator
+                    if (i + 1 < rightCol && segment[i] == ')') continue;
+                    anchors = (l, r, true);
+                    break;
+                }
+                return anchors;
+            }
+            case Subscript s when s.Value.EndLine == 1 && s.Slice.EndLine == 1:
+            {
+                int left = s.Value.EndColumn, right = s.Slice.EndColumn + 1;
+                int len = segment.Length;
+                while (left < len && segment[left] != '[') left++;
+                while (right < len && segment[right] != ']') right++;
+                if (right < len) right++;
+                return (left, right, true);
+            }
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>
+    /// A SyntaxError's "File ..., line N", its source line and the caret range from
+    /// offset to end_offset (print_exception_file_and_line and print_error_text).
+    /// </summary>
     private static void AppendSyntaxError(PyBaseException exc, StringBuilder sb)
     {
         var d = exc.Dict;
         string? file = (d?.GetItemString("filename") as PyStr)?.Value;
         long line = (d?.GetItemString("lineno") as PyInt)?.Value ?? 0;
-        long offset = (d?.GetItemString("offset") as PyInt)?.Value ?? 0;
+        long offset = (d?.GetItemString("offset") as PyInt)?.Value ?? -1;
         string? text = (d?.GetItemString("text") as PyStr)?.Value;
         string msg = (d?.GetItemString("msg") as PyStr)?.Value ?? Ops.StrString(exc);
+        long endLine = line, endOffset = -1;
+        if (exc.Type == ExceptionTypes.SyntaxError)
+        {
+            // Only SyntaxError itself has its range printed; subclasses get one caret.
+            if (d?.GetItemString("end_lineno") is PyInt el) endLine = el.Value;
+            if (d?.GetItemString("end_offset") is PyInt eo) endOffset = eo.Value;
+        }
         if (file is not null) sb.Append($"  File \"{file}\", line {line}\n");
         if (text is not null)
         {
-            string trimmed = text.TrimEnd('\n', '\r');
-            string stripped = trimmed.TrimStart();
-            int removed = trimmed.Length - stripped.Length;
-            sb.Append("    ").Append(stripped.TrimEnd()).Append('\n');
-            long caret = Math.Max(0, offset - 1 - removed);
-            if (offset > 0) sb.Append("    ").Append(new string(' ', (int)Math.Min(caret, stripped.Length))).Append("^\n");
+            // CPython's text ends with the line's newline: its length counts it.
+            string body = text.TrimEnd('\n', '\r');
+            long lineSize = body.Length + 1;
+            if (endLine > line) endOffset = lineSize;
+            if (endOffset > lineSize + 1) endOffset = lineSize + 1;
+            AppendErrorText(sb, offset, endOffset, body);
         }
         string typeName = exc.Type.Name;
         sb.Append(typeName).Append(": ").Append(msg).Append('\n');
+    }
+
+    /// <summary>print_error_text: the stripped text line, then the carets (at least one).</summary>
+    private static void AppendErrorText(StringBuilder sb, long offset, long endOffset, string text)
+    {
+        long carets = endOffset > 0 && endOffset > offset ? endOffset - offset : 1;
+        offset--; // 1-based to 0-based
+        int i = 0;
+        while (i < text.Length && IsIndent(text[i])) { i++; offset--; }
+        text = text.Substring(i);
+        if (offset > text.Length) offset = text.Length;
+        // Several lines (a multi-line token): show the one the offset points into.
+        while (true)
+        {
+            int nl = text.IndexOf('\n');
+            if (nl < 0 || nl >= offset) break;
+            text = text.Substring(nl + 1);
+            offset -= nl + 1;
+        }
+        sb.Append("    ").Append(text).Append('\n');
+        if (offset < 0) return;
+        sb.Append("    ").Append(' ', (int)offset).Append('^', (int)Math.Min(carets, 100_000)).Append('\n');
     }
 }
