@@ -13,7 +13,8 @@ namespace ToyPy.Tests;
 ///
 /// Directives, in the comment lines at the top of a script:
 ///   # toypy-test: stdout-only     do not compare stderr (3.11's ~~~^^^ markers)
-///   # toypy-test: args=a b c      arguments for the program (split on blanks)
+///   # toypy-test: stdin=FILE      feed FILE (next to the script) to stdin (otherwise stdin is empty)
+///   # toypy-test: args=a b c      arguments for the program (split on blanks; last on its line)
 ///
 /// Each case only spawns processes (python3 and toypy run at the same time,
 /// in the script's folder, with the absolute script path as pydiff does), so
@@ -36,12 +37,13 @@ public class ScriptTests
             yield return new object[] { f };
     }
 
-    public sealed record Directives(bool StdoutOnly, string[] Args);
+    public sealed record Directives(bool StdoutOnly, string[] Args, string? Stdin);
 
     /// <summary>Reads the `# toypy-test:` directives from the leading comment lines.</summary>
     public static Directives ReadDirectives(string path)
     {
         bool stdoutOnly = false;
+        string? stdin = null;
         var args = Array.Empty<string>();
         foreach (var raw in File.ReadLines(path))
         {
@@ -60,11 +62,13 @@ public class ScriptTests
                 }
                 var word = rest.Split((char[]?)null, 2, StringSplitOptions.RemoveEmptyEntries);
                 if (word[0] == "stdout-only") stdoutOnly = true;
+                else if (word[0].StartsWith("stdin=", StringComparison.Ordinal))
+                    stdin = File.ReadAllText(Path.Combine(Path.GetDirectoryName(path)!, word[0]["stdin=".Length..]));
                 else throw new InvalidOperationException($"{path}: unknown toypy-test directive '{word[0]}'");
                 rest = word.Length > 1 ? word[1].Trim() : "";
             }
         }
-        return new Directives(stdoutOnly, args);
+        return new Directives(stdoutOnly, args, stdin);
     }
 
     private static readonly Regex s_refcheck = new(
@@ -79,8 +83,8 @@ public class ScriptTests
         var d = ReadDirectives(path);
         var programArgs = new[] { path }.Concat(d.Args).ToArray();
 
-        var toypyTask = Task.Run(() => ToyPyRunner.RunToyPy(programArgs, dir));
-        var refcheckTask = Task.Run(() => ToyPyRunner.RunToyPy(new[] { "-X", "refcheck" }.Concat(programArgs), dir));
+        var toypyTask = Task.Run(() => ToyPyRunner.RunToyPy(programArgs, dir, d.Stdin));
+        var refcheckTask = Task.Run(() => ToyPyRunner.RunToyPy(new[] { "-X", "refcheck" }.Concat(programArgs), dir, d.Stdin));
 
         if (!ToyPyRunner.PythonAvailable)
         {
@@ -88,7 +92,7 @@ public class ScriptTests
         }
         else
         {
-            var python = ToyPyRunner.RunPython(programArgs, dir);
+            var python = ToyPyRunner.RunPython(programArgs, dir, d.Stdin);
             var toypy = await toypyTask;
             Compare(script, python, toypy, d.StdoutOnly);
         }
