@@ -33,6 +33,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -74,20 +75,30 @@ def run_once(cmd: list[str], timeout: float, cwd: str) -> RunResult:
         full = [GNU_TIME, "-f", "%M", "-o", tfile.name] + cmd if GNU_TIME else cmd
         timed_out = False
         t0 = time.perf_counter()
-        proc = subprocess.Popen(full, stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=cwd)
+        # Own process group, so a timeout (or Ctrl-C) also ends the program
+        # that /usr/bin/time started, not just time itself.
+        proc = subprocess.Popen(full, stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=cwd,
+                                start_new_session=True)
 
         def kill() -> None:
-            nonlocal timed_out
-            timed_out = True
             try:
-                proc.kill()
+                os.killpg(proc.pid, signal.SIGKILL)
             except OSError:
                 pass
 
-        timer = threading.Timer(timeout, kill)
+        def on_timeout() -> None:
+            nonlocal timed_out
+            timed_out = True
+            kill()
+
+        timer = threading.Timer(timeout, on_timeout)
         timer.start()
         try:
             _, status, ru = os.wait4(proc.pid, 0)
+        except BaseException:
+            kill()
+            proc.wait()
+            raise
         finally:
             timer.cancel()
         wall = time.perf_counter() - t0
