@@ -12,7 +12,7 @@ namespace ToyPy.Tests;
 /// reference-count problem.
 ///
 /// Directives, in the comment lines at the top of a script:
-///   # toypy-test: stdout-only     do not compare stderr (3.11's ~~~^^^ markers)
+///   # toypy-test: stdout-only     do not compare stderr (use sparingly)
 ///   # toypy-test: stdin=FILE      feed FILE (next to the script) to stdin (otherwise stdin is empty)
 ///   # toypy-test: args=a b c      arguments for the program (split on blanks; last on its line)
 ///
