@@ -837,6 +837,7 @@ internal sealed partial class CodeGenerator
 
     private void CompileLambda(Lambda e)
     {
+        CheckDebugArgs(e.Args);
         int funcFlags = DefaultArguments(e.Args);
         EnterScope("<lambda>", ScopeKind.Lambda, e, e.Line);
         u.AddConst(CNone.Instance);

@@ -117,8 +117,17 @@ internal sealed partial class CodeGenerator
         u.Loc = old;
     }
 
+    /// <summary>compiler_check_debug_args: no parameter may be named __debug__ (reported at the current location).</summary>
+    private void CheckDebugArgs(Arguments args)
+    {
+        bool Bad(Arg? a) => a is not null && a.Name == "__debug__";
+        if (args.PosOnlyArgs.Any(Bad) || args.Args.Any(Bad) || Bad(args.VarArg) || args.KwOnlyArgs.Any(Bad) || Bad(args.KwArg))
+            throw Error("cannot assign to __debug__");
+    }
+
     private void CompileFunction(FunctionDef s)
     {
+        CheckDebugArgs(s.Args);
         foreach (var d in s.DecoratorList) VisitExpr(d);
         int firstLine = s.DecoratorList.Count > 0 ? s.DecoratorList[0].Line : s.Line;
         int funcFlags = DefaultArguments(s.Args);

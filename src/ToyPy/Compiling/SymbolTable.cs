@@ -52,7 +52,7 @@ public sealed class SymbolTableEntry
     public bool ChildFree { get; internal set; }
     internal bool CompIterTarget;
     internal int CompIterExpr;
-    internal readonly Dictionary<string, (int Line, int Col)> Directives = new();
+    internal readonly Dictionary<string, (int Line, int Col, int EndLine, int EndCol)> Directives = new();
 
     internal SymbolTableEntry(string name, BlockType type, Node node, int line, SymbolTableEntry? parent)
     {
@@ -121,14 +121,15 @@ public sealed class SymbolTable
 
     // ------------------------------------------------------------------ errors
 
-    internal SyntaxErrorException Error(string msg, int line, int col)
+    internal SyntaxErrorException Error(string msg, int line, int col, int endLine = -1, int endCol = -1)
     {
         string? text = null;
         if (_lines is not null && line >= 1 && line <= _lines.Length) text = _lines[line - 1].TrimEnd('\r');
-        return new SyntaxErrorException(msg, _filename, line, col, text);
+        return new SyntaxErrorException(msg, _filename, line, col, text, endLine: endLine, endColumn: endCol);
     }
 
-    private SyntaxErrorException Error(string msg, Node n) => Error(msg, n.Line, n.Column);
+    /// <summary>An error over a node's range (PyErr_RangedSyntaxLocationObject).</summary>
+    private SyntaxErrorException Error(string msg, Node n) => Error(msg, n.Line, n.Column, n.EndLine, n.EndColumn);
 
     // ------------------------------------------------------------------ blocks
 
@@ -193,7 +194,7 @@ public sealed class SymbolTable
     private void RecordDirective(string name, Node loc)
     {
         var mangled = Mangle(_private, name);
-        _cur.Directives.TryAdd(mangled, (loc.Line, loc.Column));
+        _cur.Directives.TryAdd(mangled, (loc.Line, loc.Column, loc.EndLine, loc.EndColumn));
     }
 
     // ------------------------------------------------------------------ statements
@@ -647,7 +648,7 @@ public sealed class SymbolTable
 
     private SyntaxErrorException DirectiveError(SymbolTableEntry ste, string name, string msg)
     {
-        if (ste.Directives.TryGetValue(name, out var loc)) return Error(msg, loc.Line, loc.Col);
+        if (ste.Directives.TryGetValue(name, out var loc)) return Error(msg, loc.Line, loc.Col, loc.EndLine, loc.EndCol);
         return Error(msg, ste.Line, 0);
     }
 

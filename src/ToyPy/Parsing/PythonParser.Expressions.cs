@@ -164,8 +164,10 @@ public static partial class PythonParser
                 var values = new List<Expr>(items.Count);
                 foreach (var it in items)
                 {
-                    if (!it.IsDictItem) throw Fail("':' expected after dictionary key", it.Value);
-                    if (it.Key is Starred) throw Fail("invalid syntax", it.Colon!.Value);
+                    // invalid_kvpair: at the key's last character, no range
+                    if (!it.IsDictItem) throw new ParseFailure("':' expected after dictionary key", it.Value.EndLine, Math.Max(0, it.Value.EndColumn - 1));
+                    // the generic error at the '*' token
+                    if (it.Key is Starred sk) throw new ParseFailure("invalid syntax", sk.Line, sk.Column, sk.Line, sk.Column + 1);
                     keys.Add(it.Key);
                     values.Add(it.Value);
                 }
@@ -200,8 +202,9 @@ public static partial class PythonParser
         private static readonly Parser<Token, ArgItem> Argument = Parser.OneOf(
             Parser.Map((star, e, forTok) =>
                 {
-                    if (forTok.HasValue) throw Fail("iterable unpacking cannot be used in comprehension", star);
                     var (el, ec) = End(e);
+                    if (forTok.HasValue)
+                        throw new ParseFailure("iterable unpacking cannot be used in comprehension", star.Line, star.Column, el, ec);
                     return new ArgItem
                     {
                         Kind = ArgKind.Star,
@@ -238,7 +241,8 @@ public static partial class PythonParser
                 };
             }
             if (e is not Name n || IsParenthesized(e))
-                throw Fail("expression cannot contain assignment, perhaps you meant \"==\"?", e);
+                throw new ParseFailure("expression cannot contain assignment, perhaps you meant \"==\"?",
+                                       e.Line, e.Column, t.Eq!.Value.EndLine, t.Eq!.Value.EndColumn);
             var (vl, vc) = End(t.Value!);
             return new ArgItem
             {
@@ -455,7 +459,7 @@ public static partial class PythonParser
                 {
                     // CPython's rule: disjunction 'if' disjunction !('else'|':')
                     if (next.Kind == TokenKind.Colon) throw Fail("invalid syntax", next);
-                    throw Fail("expected 'else' after 'if' expression", body);
+                    throw FailRange("expected 'else' after 'if' expression", body, test);
                 }
                 var (sl, sc) = Start(body);
                 var (el, ec) = End(orelse);

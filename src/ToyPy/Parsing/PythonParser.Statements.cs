@@ -150,7 +150,12 @@ public static partial class PythonParser
                         bool target = first is Name or Attribute or Subscript || IsParenthesized(first) && first is Name;
                         throw Fail("invalid syntax", target ? tail.Next : tail.OpTok);
                     }
-                    if (first is TupleExpr) throw Fail("only single target (not tuple) can be annotated", first);
+                    if (first is TupleExpr tt)
+                    {
+                        // invalid_ann_assign_target: an unparenthesized tuple is reported at its first element
+                        bool bare = tt.Elts.Count > 0 && Start(tt.Elts[0]) == (tt.Line, tt.Column);
+                        throw Fail("only single target (not tuple) can be annotated", bare ? tt.Elts[0] : first);
+                    }
                     if (first is ListExpr) throw Fail("only single target (not list) can be annotated", first);
                     if (first is not (Name or Attribute or Subscript)) throw Fail("illegal target for annotation", first);
                     if (tail.Value != null) CheckStarredValue(tail.Value);
@@ -402,6 +407,31 @@ public static partial class PythonParser
 
         // ---------------------------------------------------------------- try
 
+        /// <summary>
+        /// "except A, B:": RAISE_SYNTAX_ERROR_STARTING_FROM(A), which runs to the tokenizer's
+        /// position after the ':' (taken as a 1-based end offset: up to the ':').
+        /// </summary>
+        private static ParseFailure ExceptTypesError(Expr type, Token comma)
+        {
+            const string msg = "multiple exception types must be parenthesized";
+            var tokens = Ctx.Tokens;
+            int i = Array.FindIndex(tokens, t => t.Line == comma.Line && t.Column == comma.Column);
+            if (i >= 0)
+            {
+                int depth = 0;
+                for (i++; i < tokens.Length; i++)
+                {
+                    var k = tokens[i].Kind;
+                    if (k is TokenKind.Newline or TokenKind.Indent or TokenKind.Dedent) break;
+                    if (k is TokenKind.LParen or TokenKind.LBracket or TokenKind.LBrace) depth++;
+                    else if (k is TokenKind.RParen or TokenKind.RBracket or TokenKind.RBrace) depth--;
+                    else if (k == TokenKind.Colon && depth == 0)
+                        return new ParseFailure(msg, type.Line, type.Column, tokens[i].Line, tokens[i].Column);
+                }
+            }
+            return Fail(msg, type);
+        }
+
         private static readonly Parser<Token, ExceptHandler> ExceptBlock = Parser.Map(
             (kw, star, clause, _, body) =>
             {
@@ -417,7 +447,7 @@ public static partial class PythonParser
             Parser.Map((type, name) =>
                 {
                     if (name.HasValue && name.Value.Kind == TokenKind.Comma)
-                        throw Fail("multiple exception types must be parenthesized", type);
+                        throw ExceptTypesError(type, name.Value);
                     return (type, name.HasValue ? name.Value.Text : null);
                 },
                 Expression,

@@ -185,7 +185,7 @@ public static partial class PythonParser
         }
 
         public SyntaxErrorException ToException(ParseFailure f)
-            => new(f.Msg, Filename, f.Line, f.Column, LineText(f.Line), f.Kind);
+            => new(f.Msg, Filename, f.Line, f.Column, LineText(f.Line), f.Kind, f.EndLine, f.EndColumn);
     }
 
     [ThreadStatic] private static ParseContext? t_ctx;
@@ -201,16 +201,33 @@ public static partial class PythonParser
         public int Line { get; }
         public int Column { get; }
         public string Kind { get; }
+        /// <summary>End of the error's range (CPython's end_lineno, end_offset - 1), -1 for none.</summary>
+        public int EndLine { get; init; } = -1;
+        public int EndColumn { get; init; } = -1;
 
         public ParseFailure(string msg, int line, int column, string kind = "SyntaxError") : base(msg)
         {
             Msg = msg; Line = line; Column = column; Kind = kind;
         }
+
+        /// <summary>An error over a range (RAISE_SYNTAX_ERROR_KNOWN_RANGE and friends).</summary>
+        public ParseFailure(string msg, int line, int column, int endLine, int endColumn, string kind = "SyntaxError")
+            : this(msg, line, column, kind)
+        {
+            EndLine = endLine; EndColumn = endColumn;
+        }
     }
 
-    internal static ParseFailure Fail(string msg, Token t) => new(msg, t.Line, t.Column);
+    /// <summary>An error at a token, over the token (_PyPegen_raise_error's last token).</summary>
+    internal static ParseFailure Fail(string msg, Token t) => new(msg, t.Line, t.Column, t.EndLine, t.EndColumn);
 
-    internal static ParseFailure Fail(string msg, Node n) => new(msg, n.Line, n.Column);
+    /// <summary>An error at a node, over the node (RAISE_SYNTAX_ERROR_KNOWN_NODE).</summary>
+    internal static ParseFailure Fail(string msg, Node n) => new(msg, n.Line, n.Column, n.EndLine, n.EndColumn);
+
+    /// <summary>An error over the range from a to b (RAISE_SYNTAX_ERROR_KNOWN_RANGE).</summary>
+    internal static ParseFailure FailRange(string msg, Node a, Node b) => new(msg, a.Line, a.Column, b.EndLine, b.EndColumn);
+
+    internal static ParseFailure FailRange(string msg, Token a, Token b) => new(msg, a.Line, a.Column, b.EndLine, b.EndColumn);
 
     /// <summary>Message carried by the block parser when no INDENT follows "header:" NEWLINE.</summary>
     internal const string ExpectedIndentMarker = "\u0001expected-indent";
@@ -233,7 +250,7 @@ public static partial class PythonParser
         if (match != null) return match;
 
         if (msg == ExpectedIndentMarker) return ExpectedIndentError(idx, tokens);
-        if (!string.IsNullOrEmpty(msg)) return new ParseFailure(msg, tok.Line, tok.Column);
+        if (!string.IsNullOrEmpty(msg)) return Fail(msg, tok);
 
         if (tok.Kind == TokenKind.Dedent)
             return new ParseFailure("unexpected unindent", tok.Line, tok.Column, "IndentationError");
@@ -263,8 +280,9 @@ public static partial class PythonParser
             {
                 if (ctx.Truncated && ExpressionRunsToEnd(tokens, idx))
                     return new ParseFailure("invalid syntax", tokens[^1].EndLine, tokens[^1].EndColumn);
-                return new ParseFailure($"Missing parentheses in call to '{prev.Text}'. Did you mean {prev.Text}(...)?",
-                                        prev.Line, prev.Column);
+                // invalid_legacy_expression: RAISE_SYNTAX_ERROR_KNOWN_RANGE(a, b) with b = star_expressions
+                return RangeToNodeEnd($"Missing parentheses in call to '{prev.Text}'. Did you mean {prev.Text}(...)?",
+                                      prev, ExprGrammar.StarExpressions, tokens, idx);
             }
 
             // if x = 1:  /  (x = 1)  /  [x = 1]
@@ -273,11 +291,14 @@ public static partial class PythonParser
             {
                 var before = tokens[idx - 2].Kind;
                 if (before is TokenKind.If or TokenKind.Elif or TokenKind.While or TokenKind.LParen or TokenKind.LBracket
+                        or TokenKind.LBrace
                     || (before == TokenKind.Comma && depth > 0))
                 {
                     if (ctx.Truncated && ExpressionRunsToEnd(tokens, idx + 1))
                         return new ParseFailure("invalid syntax", tokens[^1].EndLine, tokens[^1].EndColumn);
-                    return new ParseFailure("invalid syntax. Maybe you meant '==' or ':=' instead of '='?", prev.Line, prev.Column);
+                    // invalid_named_expression: a=NAME '=' b=bitwise_or, over a..b
+                    return RangeToNodeEnd("invalid syntax. Maybe you meant '==' or ':=' instead of '='?",
+                                          prev, ExprGrammar.BitwiseOr, tokens, idx + 1);
                 }
             }
 
@@ -295,12 +316,34 @@ public static partial class PythonParser
                     // is the lexical error, the lexer's error is the one reported.
                     if (ctx.Truncated && ExpressionRunsToEnd(tokens, idx))
                         return new ParseFailure("invalid syntax", tokens[^1].EndLine, tokens[^1].EndColumn);
+                    // invalid_expression: a=disjunction b=expression_without_invalid, over a..b
                     if (!nameString && !soft)
-                        return new ParseFailure("invalid syntax. Perhaps you forgot a comma?", st.Line, st.Column);
+                        return RangeToNodeEnd("invalid syntax. Perhaps you forgot a comma?", st, ExprGrammar.Expression, tokens, idx);
                 }
             }
         }
-        return new ParseFailure("invalid syntax", tok.Line, tok.Column);
+        return Fail("invalid syntax", tok);
+    }
+
+    /// <summary>
+    /// An error from token a to the end of the node the rule parses at tokens[from]
+    /// (RAISE_SYNTAX_ERROR_KNOWN_RANGE(a, b)); at a alone when the rule does not parse.
+    /// </summary>
+    private static ParseFailure RangeToNodeEnd(string msg, Token a, Parser<Token, Expr> rule, Token[] tokens, int from)
+    {
+        if (from < tokens.Length)
+        {
+            try
+            {
+                var r = rule.Parse(tokens.AsSpan(from).ToArray());
+                if (r.Success && r.Value.EndLine > 0)
+                    return new ParseFailure(msg, a.Line, a.Column, r.Value.EndLine, r.Value.EndColumn);
+            }
+            catch (ParseFailure)
+            {
+            }
+        }
+        return new ParseFailure(msg, a.Line, a.Column);
     }
 
     /// <summary>Error conversion for the token array of an f-string expression.</summary>
@@ -1278,7 +1321,12 @@ public static partial class PythonParser
                 case ArgKind.BareGenerator:
                     if (items.Count > 1 || seq.Trailing != null)
                         throw Fail("Generator expression must be parenthesized", it.Value!);
-                    if (!allowGenerator) throw Fail("invalid syntax", ((GeneratorExp)it.Value!).Generators[0]);
+                    if (!allowGenerator)
+                    {
+                        // the generic error at the 'for' token
+                        var g = ((GeneratorExp)it.Value!).Generators[0];
+                        throw new ParseFailure("invalid syntax", g.Line, g.Column, g.Line, g.Column + 3);
+                    }
                     args.Add(it.Value!);
                     break;
                 case ArgKind.Positional:
@@ -1287,7 +1335,13 @@ public static partial class PythonParser
                     args.Add(it.Value!);
                     break;
                 case ArgKind.Star:
-                    if (seenDoubleStar) throw Fail("iterable argument unpacking follows keyword argument unpacking", it.Value!);
+                    if (seenDoubleStar)
+                    {
+                        // the generic error at the '*' token
+                        var st = it.Value!;
+                        throw new ParseFailure("iterable argument unpacking follows keyword argument unpacking",
+                                               st.Line, st.Column, st.Line, st.Column + 1);
+                    }
                     args.Add(it.Value!);
                     break;
                 case ArgKind.Keyword:
