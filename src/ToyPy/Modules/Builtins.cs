@@ -71,10 +71,13 @@ public static class Builtins
     {
         var r = Ops.ReprString(o);
         var sb = new StringBuilder(r.Length);
-        foreach (char c in r)
+        for (int i = 0; i < r.Length; i++)
         {
+            char c = r[i];
             if (c < 128) sb.Append(c);
             else if (c <= 0xff) sb.Append("\\x").Append(((int)c).ToString("x2"));
+            else if (char.IsHighSurrogate(c) && i + 1 < r.Length && char.IsLowSurrogate(r[i + 1]))
+                sb.Append("\\U").Append(char.ConvertToUtf32(c, r[++i]).ToString("x8"));
             else sb.Append("\\u").Append(((int)c).ToString("x4"));
         }
         return PyStr.FromString(sb.ToString());
@@ -168,7 +171,7 @@ public static class Builtins
 
     public static PyObject Sum(ReadOnlySpan<PyObject> args, PyTuple? kwnames)
     {
-        var a = ArgParser.Parse("sum", args, kwnames, 1, 2, "iterable", "start");
+        var a = ArgParser.ParseWithPositionalOnly("sum", args, kwnames, 1, 1, 2, "iterable", "start");
         if (a[1] is PyStr) throw Exc.TypeError("sum() can't sum strings [use ''.join(seq) instead]");
         PyObject acc = a[1]?.NewRef() ?? PyInt.FromLong(0);
         var it = Ops.GetIter(a[0]!);
@@ -407,7 +410,7 @@ public static class Builtins
     public static PyObject Format(ReadOnlySpan<PyObject> a, PyTuple? k)
     {
         ArgParser.Positional("format", a, k, 1, 2);
-        string spec = a.Length == 2 ? (a[1] as PyStr ?? throw Exc.TypeError($"format() argument 2 must be str, not {a[1].Type.Name}")).Value : "";
+        string spec = a.Length == 2 ? (a[1] as PyStr ?? throw Exc.TypeError($"format() argument 2 must be str, not {(a[1] is PyNone ? "None" : a[1].Type.Name)}")).Value : "";
         return Ops.Format(a[0], spec);
     }
 

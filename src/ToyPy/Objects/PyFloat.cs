@@ -213,9 +213,10 @@ public sealed partial class PyFloat : PyObject
     /// <summary>float(x): numbers, strings ("1.5", " inf ", "1_000.5").</summary>
     public static PyObject TypeNew(PyType type, ReadOnlySpan<PyObject> args, PyTuple? kwnames)
     {
-        var a = ArgParser.Parse("float", args, kwnames, 0, 1, "x");
-        if (a[0] is null) return FromDouble(0);
-        return Ops.ToFloat(a[0]!);
+        if (kwnames is { Count: > 0 } && type == PyTypes.Float) throw Exc.TypeError("float() takes no keyword arguments");
+        ArgParser.Positional("float", args, kwnames, 0, 1);
+        if (args.Length == 0) return FromDouble(0);
+        return Ops.ToFloat(args[0]);
     }
 
     public static double ParseFloat(string text)
