@@ -288,6 +288,8 @@ public sealed partial class PySet : PyObject
     public static PyObject TypeNew(PyType type, ReadOnlySpan<PyObject> args, PyTuple? kwnames)
     {
         if (type == PyTypes.Set && kwnames is { Count: > 0 }) throw Exc.TypeError("set() takes no keyword arguments");
+        int npos = args.Length - (kwnames?.Count ?? 0);
+        if (npos > 1) throw Exc.TypeError($"{type.Name} expected at most 1 argument, got {npos}");
         var a = ArgParser.Parse(type.Name, args, kwnames, 0, 1, "iterable");
         var s = new PySet();
         if (type != PyTypes.Set) { s.Type = type; if (type.IsHeapType) type.Incref(); }
@@ -299,6 +301,8 @@ public sealed partial class PySet : PyObject
     public static PyObject FrozenTypeNew(PyType type, ReadOnlySpan<PyObject> args, PyTuple? kwnames)
     {
         if (type == PyTypes.FrozenSet && kwnames is { Count: > 0 }) throw Exc.TypeError("frozenset() takes no keyword arguments");
+        int npos = args.Length - (kwnames?.Count ?? 0);
+        if (npos > 1) throw Exc.TypeError($"{type.Name} expected at most 1 argument, got {npos}");
         var a = ArgParser.Parse(type.Name, args, kwnames, 0, 1, "iterable");
         if (type == PyTypes.FrozenSet && a[0] is PySet fs && fs.Type == PyTypes.FrozenSet) return fs.NewRef();
         var s = new PySet(frozen: true);
