@@ -156,6 +156,27 @@ public sealed class CliTests : IDisposable
         Assert.Contains(lines, l => l.Trim() == "if x = 2:");
         Assert.Contains(lines, l => Regex.IsMatch(l, @"^\s+\^+$"));
         Assert.StartsWith("SyntaxError: ", lines[^1]);
+        if (ToyPyRunner.PythonAvailable)
+        {
+            var py = ToyPyRunner.RunPython(new[] { path }, _dir);
+            Assert.Equal(py.Stderr, r.Stderr);
+        }
+    }
+
+    [Fact]
+    public void RelativeScriptPathIsAbsoluteInTracebacks()
+    {
+        var path = Write("rel.tpy", "import sys\nprint(sys.argv[0], __file__)\nraise RuntimeError('x')\n");
+        var r = ToyPy("rel.tpy");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal($"rel.tpy {path}\n", r.Stdout);
+        Assert.Contains($"  File \"{path}\", line 3, in <module>\n", r.Stderr);
+        if (ToyPyRunner.PythonAvailable)
+        {
+            var py = ToyPyRunner.RunPython(new[] { "rel.tpy" }, _dir);
+            Assert.Equal(py.Stdout, r.Stdout);
+            Assert.Equal(py.Stderr, r.Stderr);
+        }
     }
 
     [Fact]
