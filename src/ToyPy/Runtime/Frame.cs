@@ -44,22 +44,26 @@ public sealed class Frame
     /// <summary>Prepare for running code; slots sized for localsplus + stack, all empty.</summary>
     public void Init(CodeObject code, PyFunction? function, PyDict globals, PyDict builtins, PyDict? locals)
     {
-        Code = code;
-        Function = function;
-        Globals = globals;
-        Builtins = builtins;
-        Locals = locals;
+        // A pooled frame is usually reused for the same function (recursion, loops
+        // calling one helper): skip unchanged reference stores, each of which
+        // would cost a GC write barrier.
+        if (!ReferenceEquals(Code, code)) Code = code;
+        if (!ReferenceEquals(Function, function)) Function = function;
+        if (!ReferenceEquals(Globals, globals)) Globals = globals;
+        if (!ReferenceEquals(Builtins, builtins)) Builtins = builtins;
+        if (locals is not null) Locals = locals;
         int n = code.NLocalsPlus + code.StackSize + 1;
         if (Slots.Length < n) Slots = new PyObject?[Math.Max(n, 16)];
         StackBase = code.NLocalsPlus;
         Sp = StackBase;
         Ip = 0;
         LastI = -1;
-        Back = null;
         IsEntry = false;
-        InitInstance = null;
-        Generator = null;
+        Live = true;
     }
+
+    /// <summary>The frame holds references (between Init and Clear).</summary>
+    public bool Live;
 
     /// <summary>Release everything the frame owns (locals, stack, function, locals dict).</summary>
     public void Clear() => Clear(Math.Min(Slots.Length, StackBase + Code.StackSize + 1));
@@ -67,24 +71,29 @@ public sealed class Frame
     /// <summary>Release the frame's references; slots at and above `end` are known to be empty (a normal return leaves an empty stack).</summary>
     public void Clear(int end)
     {
+        if (!Live) return;
+        Live = false;
         var slots = Slots;
         for (int i = 0; i < end; i++)
         {
             var o = slots[i];
             if (o is not null) { slots[i] = null; o.Decref(); }
         }
-        var f = Function; Function = null;
+        // Function, Code, Globals and Builtins stay in place (a dead frame is never
+        // walked): the next Init of this pooled frame then usually stores nothing.
         var l = Locals; Locals = null;
         var init = InitInstance; InitInstance = null;
-        f?.Decref();
+        Function?.Decref();
         l?.Decref();
         init?.Decref();
         Back = null;
+        Generator = null;
     }
 
     /// <summary>Visit every reference the frame owns (for the refcount audit).</summary>
     public void Traverse(Action<PyObject> visit)
     {
+        if (!Live) return;
         foreach (var o in Slots) if (o is not null) visit(o);
         if (Function is not null) visit(Function);
         if (Locals is not null) visit(Locals);

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace ToyPy.Runtime;
 
 /// <summary>
@@ -12,18 +15,23 @@ public sealed class FreeList<T> where T : class
 
     public FreeList(int capacity) { _items = new T[capacity]; }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryPush(T item)
     {
         if (_count == _items.Length) return false;
-        _items[_count++] = item;
+        // Unsafe store: T is often a non-sealed type, whose array stores would
+        // otherwise pay an array-covariance check.
+        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_items), _count++) = item;
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public T? TryPop()
     {
         if (_count == 0) return null;
-        var item = _items[--_count];
-        _items[_count] = null!;
+        ref T slot = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_items), --_count);
+        var item = slot;
+        slot = null!;
         return item;
     }
 

@@ -14,7 +14,7 @@ public sealed partial class PyThreadState
     internal static void BindArguments(Frame frame, PyFunction f, ReadOnlySpan<PyObject> args, PyTuple? kwnames)
     {
         var code = f.Code;
-        var slots = frame.Slots;
+        Span<PyObject?> slots = frame.Slots; // span stores skip the array-covariance check
         int nkw = kwnames?.Count ?? 0;
         int npos = args.Length - nkw;
         int argcount = code.ArgCount;

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Runtime.CompilerServices;
 using System.Text;
 using ToyPy.Bytecode;
@@ -36,16 +37,20 @@ public sealed partial class PyThreadState
             {
                 try
                 {
-                    return Loop(ref frame);
+                    return Loop(frame);
                 }
                 catch (PyException ex)
                 {
+                    // The loop publishes the running frame in CurrentFrame at every switch;
+                    // a nested Run restores it on the way out, so it names the frame that failed.
+                    frame = CurrentFrame!;
                     bool reraise = _reraising;
                     _reraising = false;
                     if (!Unwind(ref frame, ex.Value, !reraise)) throw;
                 }
                 catch (InsufficientExecutionStackException)
                 {
+                    frame = CurrentFrame!;
                     var e = Exc.RecursionError("maximum recursion depth exceeded");
                     if (!Unwind(ref frame, e.Value, true)) throw e;
                 }
@@ -79,7 +84,7 @@ public sealed partial class PyThreadState
 
     /// <summary>The dispatch loop: one switch over the instruction set (Python/ceval.c).</summary>
     [SkipLocalsInit]
-    private PyObject Loop(ref Frame frame)
+    private PyObject Loop(Frame frame)
     {
         // The slots are used through a Span: storing into a PyObject[] would
         // cost an array-covariance check (StelemRef) on every push.
@@ -169,32 +174,16 @@ public sealed partial class PyThreadState
                 }
 
                 case OpCode.DeleteFast:
-                {
-                    var old = s[arg] ?? throw UnboundLocal(co, arg);
-                    s[arg] = null;
-                    Decref(old);
+                    sp = OpDeleteFast(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.LoadName:
-                {
-                    var name = names[arg];
-                    var v = (frame.Locals is { } loc ? LookupLocalsMapping(loc, name) : null)
-                            ?? frame.Globals.GetItemStr(name) ?? frame.Builtins.GetItemStr(name)
-                            ?? throw NameNotDefined(name);
-                    v.RefCount++;
-                    s[sp++] = v;
+                    sp = OpLoadName(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.StoreName:
-                {
-                    var loc = frame.Locals ?? throw Exc.SystemError($"no locals found when storing {names[arg].Value}");
-                    loc.SetItem(names[arg], s[sp - 1]!);
-                    var v = s[--sp]!; s[sp] = null;
-                    Decref(v);
+                    sp = OpStoreName(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.DeleteName:
                     sp = OpDeleteName(s, sp, arg, frame);
@@ -224,19 +213,12 @@ public sealed partial class PyThreadState
                 }
 
                 case OpCode.StoreGlobal:
-                {
-                    frame.Globals.SetItem(names[arg], s[sp - 1]!);
-                    var v = s[--sp]!; s[sp] = null;
-                    Decref(v);
+                    sp = OpStoreGlobal(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.DeleteGlobal:
-                {
-                    var old = frame.Globals.Pop(names[arg]) ?? throw NameNotDefined(names[arg]);
-                    Decref(old);
+                    sp = OpDeleteGlobal(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.LoadDeref:
                 {
@@ -257,21 +239,12 @@ public sealed partial class PyThreadState
                 }
 
                 case OpCode.DeleteDeref:
-                {
-                    var cell = (PyCell)s[arg]!;
-                    var old = cell.Contents ?? throw UnboundFree(co, arg);
-                    cell.Contents = null;
-                    Decref(old);
+                    sp = OpDeleteDeref(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.LoadClosure:
-                {
-                    var cell = s[arg]!;
-                    cell.RefCount++;
-                    s[sp++] = cell;
+                    sp = OpLoadClosure(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.LoadClassDeref:
                     sp = OpLoadClassDeref(s, sp, arg, frame);
@@ -282,12 +255,8 @@ public sealed partial class PyThreadState
                     continue;
 
                 case OpCode.CopyFreeVars:
-                {
-                    var closure = frame.Function!.Closure!;
-                    int offset = co.NLocalsPlus - arg;
-                    for (int i = 0; i < arg; i++) s[offset + i] = closure[i].NewRef();
+                    sp = OpCopyFreeVars(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.LoadAttr:
                 {
@@ -307,50 +276,12 @@ public sealed partial class PyThreadState
                     continue;
 
                 case OpCode.LoadMethod:
-                {
-                    var o = s[sp - 1]!;
-                    var name = names[arg];
-                    var tp = o.Type;
-                    var descr = tp.Lookup(name.Value);
-                    if (descr is PyFunction or PyMethodDescriptor && o is not PyType && o is not PyModule && o is not PySuper
-                        && (!tp.IsHeapType || tp.Lookup("__getattribute__") is not PyFunction))
-                    {
-                        bool shadowed = o is PyInstance pi ? pi.Dict?.GetItemStr(name) is not null : o.InstanceDict?.GetItemStr(name) is not null;
-                        if (!shadowed)
-                        {
-                            descr.RefCount++;
-                            s[sp - 1] = descr;
-                            s[sp++] = o; // the object's reference moves up a slot: it is self
-                            continue;
-                        }
-                    }
-                    var attr = Ops.GetAttr(o, name);
-                    s[sp - 1] = null;
-                    s[sp++] = attr;
-                    Decref(o);
+                    sp = OpLoadMethod(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.BinarySubscr:
-                {
-                    var container = s[sp - 2]!;
-                    var key = s[sp - 1]!;
-                    PyObject r;
-                    if (container is PyList list && key.Type == intType && !((PyInt)key).IsBig)
-                    {
-                        long i = ((PyInt)key).Value;
-                        if (i < 0) i += list.Count;
-                        if ((ulong)i >= (ulong)list.Count) throw Exc.IndexError("list index out of range");
-                        r = list.Items[i];
-                        r.RefCount++;
-                    }
-                    else if (container.Type == dictType) r = container.GetItem(key);
-                    else r = Ops.GetItem(container, key);
-                    s[--sp] = null;
-                    s[sp - 1] = r;
-                    Decref(key); Decref(container);
+                    sp = OpBinarySubscr(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.StoreSubscr:
                     sp = OpStoreSubscr(s, sp, arg, frame);
@@ -361,23 +292,17 @@ public sealed partial class PyThreadState
                     continue;
 
                 case OpCode.BuildSlice:
-                {
-                    PyObject step = arg == 3 ? s[--sp]! : PyNone.Instance.NewRef();
-                    if (arg == 3) s[sp] = null;
-                    var stop = s[--sp]!; s[sp] = null;
-                    var start = s[sp - 1]!;
-                    s[sp - 1] = new PySlice(start, stop, step);
+                    sp = OpBuildSlice(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.BinaryOp:
                 {
                     var a = s[sp - 2]!;
                     var b = s[sp - 1]!;
                     PyObject r;
-                    if (a.Type == intType && b.Type == intType && !((PyInt)a).IsBig && !((PyInt)b).IsBig)
+                    if (a.Type == intType && b.Type == intType && !Unsafe.As<PyInt>(a).IsBig && !Unsafe.As<PyInt>(b).IsBig)
                     {
-                        long x = ((PyInt)a).Value, y = ((PyInt)b).Value;
+                        long x = Unsafe.As<PyInt>(a).Value, y = Unsafe.As<PyInt>(b).Value;
                         switch ((BinaryOperation)arg)
                         {
                             case BinaryOperation.Add:
@@ -400,7 +325,7 @@ public sealed partial class PyThreadState
                         }
                     }
                     else if (a.Type == floatType && b.Type == floatType)
-                        r = PyFloat.FloatOp(arg >= 13 ? (BinaryOperation)(arg - 13) : (BinaryOperation)arg, ((PyFloat)a).Value, ((PyFloat)b).Value);
+                        r = PyFloat.FloatOp(arg >= 13 ? (BinaryOperation)(arg - 13) : (BinaryOperation)arg, Unsafe.As<PyFloat>(a).Value, Unsafe.As<PyFloat>(b).Value);
                     else
                         r = Ops.BinaryOp(a, b, (BinaryOperation)arg);
                     if (ReferenceEquals(r, PyNotImplemented.Instance)) { Decref(r); r = Ops.BinaryOp(a, b, (BinaryOperation)arg); }
@@ -423,22 +348,17 @@ public sealed partial class PyThreadState
                 }
 
                 case OpCode.UnaryNot:
-                {
-                    var o = s[sp - 1]!;
-                    bool t = Ops.IsTrue(o);
-                    s[sp - 1] = t ? falseObj.NewRef() : trueObj.NewRef();
-                    Decref(o);
+                    sp = OpUnaryNot(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.CompareOp:
                 {
                     var a = s[sp - 2]!;
                     var b = s[sp - 1]!;
                     PyObject r;
-                    if (a.Type == intType && b.Type == intType && !((PyInt)a).IsBig && !((PyInt)b).IsBig)
+                    if (a.Type == intType && b.Type == intType && !Unsafe.As<PyInt>(a).IsBig && !Unsafe.As<PyInt>(b).IsBig)
                     {
-                        long x = ((PyInt)a).Value, y = ((PyInt)b).Value;
+                        long x = Unsafe.As<PyInt>(a).Value, y = Unsafe.As<PyInt>(b).Value;
                         bool t = (ComparisonOperation)arg switch
                         {
                             ComparisonOperation.Lt => x < y, ComparisonOperation.Le => x <= y,
@@ -456,25 +376,12 @@ public sealed partial class PyThreadState
                 }
 
                 case OpCode.IsOp:
-                {
-                    var b = s[--sp]!; s[sp] = null;
-                    var a = s[sp - 1]!;
-                    bool t = ReferenceEquals(a, b) ^ (arg != 0);
-                    s[sp - 1] = t ? trueObj.NewRef() : falseObj.NewRef();
-                    Decref(a); Decref(b);
+                    sp = OpIsOp(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.ContainsOp:
-                {
-                    var container = s[sp - 1]!;
-                    var item = s[sp - 2]!;
-                    bool t = Ops.Contains(container, item) ^ (arg != 0);
-                    s[--sp] = null;
-                    s[sp - 1] = t ? trueObj.NewRef() : falseObj.NewRef();
-                    Decref(container); Decref(item);
+                    sp = OpContainsOp(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.JumpForward:
                     ip = arg;
@@ -517,13 +424,8 @@ public sealed partial class PyThreadState
                 }
 
                 case OpCode.GetIter:
-                {
-                    var o = s[sp - 1]!;
-                    var it = Ops.GetIter(o);
-                    s[sp - 1] = it;
-                    Decref(o);
+                    sp = OpGetIter(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.ForIter:
                 {
@@ -538,20 +440,12 @@ public sealed partial class PyThreadState
                 }
 
                 case OpCode.BuildTuple:
-                {
-                    var t = PyTuple.Allocate(arg);
-                    for (int i = arg - 1; i >= 0; i--) { t.Items[i] = s[--sp]!; s[sp] = null; }
-                    s[sp++] = t;
+                    sp = OpBuildTuple(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.BuildList:
-                {
-                    var items = new PyObject[Math.Max(arg, 4)];
-                    for (int i = arg - 1; i >= 0; i--) { items[i] = s[--sp]!; s[sp] = null; }
-                    s[sp++] = PyList.FromArrayStealing(items, arg);
+                    sp = OpBuildList(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.BuildSet:
                     sp = OpBuildSet(s, sp, arg, frame);
@@ -570,43 +464,24 @@ public sealed partial class PyThreadState
                     continue;
 
                 case OpCode.ListAppend:
-                {
-                    var v = s[--sp]!; s[sp] = null;
-                    ((PyList)s[sp - arg]!).AppendStealing(v);
+                    sp = OpListAppend(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.SetAdd:
-                {
-                    var v = s[sp - 1]!;
-                    ((PySet)s[sp - 1 - arg]!).Add(v);
-                    s[--sp] = null;
-                    Decref(v);
+                    sp = OpSetAdd(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.MapAdd:
-                {
-                    var value = s[sp - 1]!;
-                    var key = s[sp - 2]!;
-                    ((PyDict)s[sp - 2 - arg]!).SetItem(key, value);
-                    s[--sp] = null; s[--sp] = null;
-                    Decref(value); Decref(key);
+                    sp = OpMapAdd(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.ListExtend:
                     sp = OpListExtend(s, sp, arg, frame);
                     continue;
 
                 case OpCode.SetUpdate:
-                {
-                    var iterable = s[sp - 1]!;
-                    ((PySet)s[sp - 1 - arg]!).Update(iterable);
-                    s[--sp] = null;
-                    Decref(iterable);
+                    sp = OpSetUpdate(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.DictUpdate:
                 case OpCode.DictMerge:
@@ -628,35 +503,12 @@ public sealed partial class PyThreadState
                 }
 
                 case OpCode.ListToTuple:
-                {
-                    var list = (PyList)s[sp - 1]!;
-                    s[sp - 1] = PyTuple.FromSpan(list.Items.AsSpan(0, list.Count));
-                    Decref(list);
+                    sp = OpListToTuple(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.UnpackSequence:
-                {
-                    var seq = s[sp - 1]!;
-                    if (seq is PyTuple t && t.Count == arg)
-                    {
-                        s[--sp] = null;
-                        for (int i = arg - 1; i >= 0; i--) s[sp++] = t.Items[i].NewRef();
-                    }
-                    else if (seq is PyList l && l.Count == arg)
-                    {
-                        s[--sp] = null;
-                        for (int i = arg - 1; i >= 0; i--) s[sp++] = l.Items[i].NewRef();
-                    }
-                    else
-                    {
-                        var items = UnpackIterable(seq, arg, -1);
-                        s[--sp] = null;
-                        for (int i = items.Length - 1; i >= 0; i--) s[sp++] = items[i];
-                    }
-                    Decref(seq);
+                    sp = OpUnpackSequence(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.UnpackEx:
                     sp = OpUnpackEx(s, sp, arg, frame);
@@ -735,12 +587,8 @@ public sealed partial class PyThreadState
                     continue;
 
                 case OpCode.LoadBuildClass:
-                {
-                    var bc = frame.Builtins.GetItemString("__build_class__") ?? throw Exc.NameError("__build_class__ not found");
-                    bc.RefCount++;
-                    s[sp++] = bc;
+                    sp = OpLoadBuildClass(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.ReturnValue:
                 {
@@ -771,8 +619,9 @@ public sealed partial class PyThreadState
                         return result;
                     }
                     frame = back!;
-                    frame.Slots[frame.Sp++] = result;
-                    if (EvalBreaker != 0) { CurrentFrame = frame; HandleEvalBreaker(); }
+                    CurrentFrame = frame;
+                    Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(frame.Slots), frame.Sp++) = result; // no covariance check
+                    if (EvalBreaker != 0) HandleEvalBreaker();
                     goto load_frame;
                 }
 
@@ -785,14 +634,8 @@ public sealed partial class PyThreadState
                 }
 
                 case OpCode.GetYieldFromIter:
-                {
-                    var o = s[sp - 1]!;
-                    if (o is PyGenerator) continue;
-                    var it = Ops.GetIter(o);
-                    s[sp - 1] = it;
-                    Decref(o);
+                    sp = OpGetYieldFromIter(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.Send:
                     sp = OpSend(s, sp, arg, frame, ip, out bool sendDone);
@@ -800,25 +643,12 @@ public sealed partial class PyThreadState
                     continue;
 
                 case OpCode.PushExcInfo:
-                {
-                    var exc = s[sp - 1]!;
-                    var prev = HandledException ?? PyNone.Instance.NewRef();
-                    exc.RefCount++;
-                    HandledException = exc;
-                    s[sp - 1] = prev;
-                    s[sp++] = exc;
+                    sp = OpPushExcInfo(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.PopExcept:
-                {
-                    var prev = s[--sp]!; s[sp] = null;
-                    var old = HandledException;
-                    if (ReferenceEquals(prev, PyNone.Instance)) { HandledException = null; Decref(prev); }
-                    else HandledException = prev;
-                    if (old is not null) Decref(old);
+                    sp = OpPopExcept(s, sp, arg, frame);
                     continue;
-                }
 
                 case OpCode.Reraise:
                 {
@@ -1306,6 +1136,317 @@ public sealed partial class PyThreadState
         s[baseIdx] = null;
         callee.InitInstance = instance;
         return callee;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpLoadName(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var name = frame.Code.Names[arg];
+            var v = (frame.Locals is { } loc ? LookupLocalsMapping(loc, name) : null)
+                    ?? frame.Globals.GetItemStr(name) ?? frame.Builtins.GetItemStr(name)
+                    ?? throw NameNotDefined(name);
+            v.RefCount++;
+            s[sp++] = v;
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpStoreName(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var loc = frame.Locals ?? throw Exc.SystemError($"no locals found when storing {frame.Code.Names[arg].Value}");
+            loc.SetItem(frame.Code.Names[arg], s[sp - 1]!);
+            var v = s[--sp]!; s[sp] = null;
+            Decref(v);
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpStoreGlobal(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            frame.Globals.SetItem(frame.Code.Names[arg], s[sp - 1]!);
+            var v = s[--sp]!; s[sp] = null;
+            Decref(v);
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpDeleteGlobal(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var old = frame.Globals.Pop(frame.Code.Names[arg]) ?? throw NameNotDefined(frame.Code.Names[arg]);
+            Decref(old);
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpDeleteFast(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var old = s[arg] ?? throw UnboundLocal(frame.Code, arg);
+            s[arg] = null;
+            Decref(old);
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpDeleteDeref(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var cell = (PyCell)s[arg]!;
+            var old = cell.Contents ?? throw UnboundFree(frame.Code, arg);
+            cell.Contents = null;
+            Decref(old);
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpLoadClosure(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var cell = s[arg]!;
+            cell.RefCount++;
+            s[sp++] = cell;
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpCopyFreeVars(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var closure = frame.Function!.Closure!;
+            int offset = frame.Code.NLocalsPlus - arg;
+            for (int i = 0; i < arg; i++) s[offset + i] = closure[i].NewRef();
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpLoadMethod(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var o = s[sp - 1]!;
+            var name = frame.Code.Names[arg];
+            var tp = o.Type;
+            var descr = tp.Lookup(name.Value);
+            if (descr is PyFunction or PyMethodDescriptor && o is not PyType && o is not PyModule && o is not PySuper
+                && (!tp.IsHeapType || tp.Lookup("__getattribute__") is not PyFunction))
+            {
+                bool shadowed = o is PyInstance pi ? pi.Dict?.GetItemStr(name) is not null : o.InstanceDict?.GetItemStr(name) is not null;
+                if (!shadowed)
+                {
+                    descr.RefCount++;
+                    s[sp - 1] = descr;
+                    s[sp++] = o; // the object's reference moves up a slot: it is self
+                    return sp;
+                }
+            }
+            var attr = Ops.GetAttr(o, name);
+            s[sp - 1] = null;
+            s[sp++] = attr;
+            Decref(o);
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpBinarySubscr(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var container = s[sp - 2]!;
+            var key = s[sp - 1]!;
+            PyObject r;
+            if (container is PyList list && key.Type == PyTypes.Int && !((PyInt)key).IsBig)
+            {
+                long i = ((PyInt)key).Value;
+                if (i < 0) i += list.Count;
+                if ((ulong)i >= (ulong)list.Count) throw Exc.IndexError("list index out of range");
+                r = list.Items[i];
+                r.RefCount++;
+            }
+            else if (container.Type == PyTypes.Dict) r = container.GetItem(key);
+            else r = Ops.GetItem(container, key);
+            s[--sp] = null;
+            s[sp - 1] = r;
+            Decref(key); Decref(container);
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpBuildSlice(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            PyObject step = arg == 3 ? s[--sp]! : PyNone.Instance.NewRef();
+            if (arg == 3) s[sp] = null;
+            var stop = s[--sp]!; s[sp] = null;
+            var start = s[sp - 1]!;
+            s[sp - 1] = new PySlice(start, stop, step);
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpUnaryNot(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var o = s[sp - 1]!;
+            bool t = Ops.IsTrue(o);
+            s[sp - 1] = t ? PyBool.False.NewRef() : PyBool.True.NewRef();
+            Decref(o);
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpIsOp(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var b = s[--sp]!; s[sp] = null;
+            var a = s[sp - 1]!;
+            bool t = ReferenceEquals(a, b) ^ (arg != 0);
+            s[sp - 1] = t ? PyBool.True.NewRef() : PyBool.False.NewRef();
+            Decref(a); Decref(b);
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpContainsOp(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var container = s[sp - 1]!;
+            var item = s[sp - 2]!;
+            bool t = Ops.Contains(container, item) ^ (arg != 0);
+            s[--sp] = null;
+            s[sp - 1] = t ? PyBool.True.NewRef() : PyBool.False.NewRef();
+            Decref(container); Decref(item);
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpGetIter(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var o = s[sp - 1]!;
+            var it = Ops.GetIter(o);
+            s[sp - 1] = it;
+            Decref(o);
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpBuildTuple(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var t = PyTuple.Allocate(arg);
+            for (int i = arg - 1; i >= 0; i--) { t.Items[i] = s[--sp]!; s[sp] = null; }
+            s[sp++] = t;
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpBuildList(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var items = new PyObject[Math.Max(arg, 4)];
+            for (int i = arg - 1; i >= 0; i--) { items[i] = s[--sp]!; s[sp] = null; }
+            s[sp++] = PyList.FromArrayStealing(items, arg);
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpListAppend(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var v = s[--sp]!; s[sp] = null;
+            ((PyList)s[sp - arg]!).AppendStealing(v);
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpSetAdd(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var v = s[sp - 1]!;
+            ((PySet)s[sp - 1 - arg]!).Add(v);
+            s[--sp] = null;
+            Decref(v);
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpMapAdd(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var value = s[sp - 1]!;
+            var key = s[sp - 2]!;
+            ((PyDict)s[sp - 2 - arg]!).SetItem(key, value);
+            s[--sp] = null; s[--sp] = null;
+            Decref(value); Decref(key);
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpSetUpdate(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var iterable = s[sp - 1]!;
+            ((PySet)s[sp - 1 - arg]!).Update(iterable);
+            s[--sp] = null;
+            Decref(iterable);
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpListToTuple(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var list = (PyList)s[sp - 1]!;
+            s[sp - 1] = PyTuple.FromSpan(list.Items.AsSpan(0, list.Count));
+            Decref(list);
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpUnpackSequence(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var seq = s[sp - 1]!;
+            if (seq is PyTuple t && t.Count == arg)
+            {
+                s[--sp] = null;
+                for (int i = arg - 1; i >= 0; i--) s[sp++] = t.Items[i].NewRef();
+            }
+            else if (seq is PyList l && l.Count == arg)
+            {
+                s[--sp] = null;
+                for (int i = arg - 1; i >= 0; i--) s[sp++] = l.Items[i].NewRef();
+            }
+            else
+            {
+                var items = UnpackIterable(seq, arg, -1);
+                s[--sp] = null;
+                for (int i = items.Length - 1; i >= 0; i--) s[sp++] = items[i];
+            }
+            Decref(seq);
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpGetYieldFromIter(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var o = s[sp - 1]!;
+            if (o is PyGenerator) return sp;
+            var it = Ops.GetIter(o);
+            s[sp - 1] = it;
+            Decref(o);
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpPushExcInfo(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var exc = s[sp - 1]!;
+            var prev = HandledException ?? PyNone.Instance.NewRef();
+            exc.RefCount++;
+            HandledException = exc;
+            s[sp - 1] = prev;
+            s[sp++] = exc;
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpPopExcept(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var prev = s[--sp]!; s[sp] = null;
+            var old = HandledException;
+            if (ReferenceEquals(prev, PyNone.Instance)) { HandledException = null; Decref(prev); }
+            else HandledException = prev;
+            if (old is not null) Decref(old);
+            return sp;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpLoadBuildClass(Span<PyObject?> s, int sp, int arg, Frame frame)
+    {
+            var bc = frame.Builtins.GetItemString("__build_class__") ?? throw Exc.NameError("__build_class__ not found");
+            bc.RefCount++;
+            s[sp++] = bc;
+            return sp;
     }
 
     /// <summary>For LOAD_NAME in module/class bodies.</summary>
