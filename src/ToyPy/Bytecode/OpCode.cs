@@ -188,6 +188,14 @@ public enum OpCode : byte
     GetYieldFromIter,
     /// <summary>[subiter, value] -> [subiter, yielded] and suspends via YieldValue, or pops subiter, pushes the return value and jumps to arg.</summary>
     Send,
+
+    // --- quickened forms (VM-private; the disassembler shows the original instructions) ---
+    /// <summary>LOAD_FAST followed by LOAD_FAST: both pushes in one dispatch; the second stays in place for jumps into it.</summary>
+    LoadFastLoadFast,
+    /// <summary>LOAD_FAST followed by LOAD_CONST.</summary>
+    LoadFastLoadConst,
+    /// <summary>COMPARE_OP followed by POP_JUMP_IF_FALSE/TRUE: two machine-size ints compare and branch without a bool object (3.11's COMPARE_OP_INT_JUMP).</summary>
+    CompareOpIntJump,
 }
 
 /// <summary>BinaryOp arguments, CPython 3.11's NB_* numbering (Include/opcode.h).</summary>

@@ -181,6 +181,10 @@ public sealed class OpCodeInfo
         R(OpCode.YieldValue, "YIELD_VALUE", N, C(0));
         R(OpCode.GetYieldFromIter, "GET_YIELD_FROM_ITER", N, C(0));
         R(OpCode.Send, "SEND", ArgKind.Jump, (_, j) => j ? -1 : 0);
+        // quickened forms: each covers itself and the instruction after it
+        R(OpCode.LoadFastLoadFast, "LOAD_FAST__LOAD_FAST", ArgKind.Local, C(2));
+        R(OpCode.LoadFastLoadConst, "LOAD_FAST__LOAD_CONST", ArgKind.Local, C(2));
+        R(OpCode.CompareOpIntJump, "COMPARE_OP_INT_JUMP", ArgKind.Compare, C(-2));
         return t;
     }
 }

@@ -42,9 +42,24 @@ public sealed class PyType : PyObject
     public string? Doc;
 
     private static int s_version;
-    private int _cacheVersion = -1;
-    private Dictionary<string, PyObject?>? _lookupCache;
-    private readonly object _cacheLock = new();
+
+    /// <summary>The current type-version tag: changes whenever any type's dict changes.</summary>
+    public static int Version => Volatile.Read(ref s_version);
+
+    /// <summary>
+    /// An immutable snapshot of lookups made under one type version. Readers
+    /// never lock: a miss builds a new snapshot with one more entry and
+    /// publishes it (copy on write), so concurrent readers only ever see a
+    /// complete dictionary.
+    /// </summary>
+    private sealed class LookupCache
+    {
+        public readonly int Version;
+        public readonly Dictionary<string, PyObject?> Map;
+        public LookupCache(int version, Dictionary<string, PyObject?> map) { Version = version; Map = map; }
+    }
+
+    private LookupCache? _lookupCache;
 
     internal PyType(PyType? metatype, string name, PyType? baseType, string moduleName = "builtins")
         : base(metatype!)
@@ -85,25 +100,19 @@ public sealed class PyType : PyObject
     public PyObject? Lookup(string name)
     {
         int version = Volatile.Read(ref s_version);
-        lock (_cacheLock)
-        {
-            if (_cacheVersion != version || _lookupCache is null)
-            {
-                _lookupCache = new Dictionary<string, PyObject?>(StringComparer.Ordinal);
-                _cacheVersion = version;
-            }
-            else if (_lookupCache.TryGetValue(name, out var cached)) return cached;
-        }
+        var cache = Volatile.Read(ref _lookupCache);
+        if (cache is not null && cache.Version == version && cache.Map.TryGetValue(name, out var cached)) return cached;
         PyObject? found = null;
         foreach (var t in Mro)
         {
             found = t.Dict.GetItemString(name);
             if (found is not null) break;
         }
-        lock (_cacheLock)
-        {
-            if (_cacheVersion == version) _lookupCache![name] = found;
-        }
+        var map = cache is not null && cache.Version == version
+            ? new Dictionary<string, PyObject?>(cache.Map, StringComparer.Ordinal)
+            : new Dictionary<string, PyObject?>(StringComparer.Ordinal);
+        map[name] = found;
+        Volatile.Write(ref _lookupCache, new LookupCache(version, map));
         return found;
     }
 

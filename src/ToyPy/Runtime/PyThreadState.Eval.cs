@@ -106,7 +106,7 @@ public sealed partial class PyThreadState
         s = frame.Slots;
         sp = frame.Sp;
         ip = frame.Ip;
-        code = co.Instructions;
+        code = co.Quickened ??= Quickening.Quicken(co);
         consts = co.Consts;
         names = co.Names;
 
@@ -153,6 +153,52 @@ public sealed partial class PyThreadState
                     var c = consts[arg];
                     c.RefCount++;
                     s[sp++] = c;
+                    continue;
+                }
+
+                case OpCode.LoadFastLoadFast:
+                case OpCode.LoadFastLoadConst:
+                {
+                    var v = s[arg] ?? throw UnboundLocal(co, arg);
+                    v.RefCount++;
+                    s[sp++] = v;
+                    // The second instruction of the pair: make it the current one.
+                    word = code[ip];
+                    frame.LastI = ip;
+                    ip++;
+                    arg = word >>> 8;
+                    var w = (OpCode)(word & 0xFF) == OpCode.LoadConst ? consts[arg] : s[arg] ?? throw UnboundLocal(co, arg);
+                    w.RefCount++;
+                    s[sp++] = w;
+                    continue;
+                }
+
+                case OpCode.CompareOpIntJump:
+                {
+                    var a = s[sp - 2]!;
+                    var b = s[sp - 1]!;
+                    if (a.Type == intType && b.Type == intType && !Unsafe.As<PyInt>(a).IsBig && !Unsafe.As<PyInt>(b).IsBig)
+                    {
+                        long x = Unsafe.As<PyInt>(a).Value, y = Unsafe.As<PyInt>(b).Value;
+                        bool t = (ComparisonOperation)arg switch
+                        {
+                            ComparisonOperation.Lt => x < y, ComparisonOperation.Le => x <= y,
+                            ComparisonOperation.Eq => x == y, ComparisonOperation.Ne => x != y,
+                            ComparisonOperation.Gt => x > y, _ => x >= y,
+                        };
+                        s[--sp] = null; s[--sp] = null;
+                        Decref(a); Decref(b);
+                        // The jump that follows decides on t without a bool object.
+                        int jump = code[ip];
+                        ip++;
+                        if (t == ((OpCode)(jump & 0xFF) == OpCode.PopJumpIfTrue)) ip = jump >>> 8;
+                        continue;
+                    }
+                    // Anything else: an ordinary COMPARE_OP; the jump then runs as written.
+                    var r = Ops.RichCompare(a, b, (ComparisonOperation)arg);
+                    s[--sp] = null;
+                    s[sp - 1] = r;
+                    Decref(a); Decref(b);
                     continue;
                 }
 
@@ -259,13 +305,8 @@ public sealed partial class PyThreadState
                     continue;
 
                 case OpCode.LoadAttr:
-                {
-                    var o = s[sp - 1]!;
-                    var r = Ops.GetAttr(o, names[arg]);
-                    s[sp - 1] = r;
-                    Decref(o);
+                    sp = OpLoadAttr(s, sp, arg, frame, ip - 1);
                     continue;
-                }
 
                 case OpCode.StoreAttr:
                     sp = OpStoreAttr(s, sp, arg, frame);
@@ -1036,7 +1077,11 @@ public sealed partial class PyThreadState
     {
             var o = s[sp - 1]!;
             var v = s[sp - 2]!;
-            Ops.SetAttr(o, frame.Code.Names[arg], v);
+            var name = frame.Code.Names[arg];
+            if (o is PyInstance pi && TypeAttr(frame.Code, frame.LastI, pi.Type, name) is { PlainSet: true } e
+                && (e.Descr is null || !e.Descr.IsDataDescriptor))
+                (pi.Dict ??= new PyDict()).SetItem(name, v);
+            else Ops.SetAttr(o, name, v);
             s[--sp] = null; s[--sp] = null;
             Decref(o); Decref(v);
             return sp;
@@ -1220,9 +1265,9 @@ public sealed partial class PyThreadState
             var o = s[sp - 1]!;
             var name = frame.Code.Names[arg];
             var tp = o.Type;
-            var descr = tp.Lookup(name.Value);
-            if (descr is PyFunction or PyMethodDescriptor && o is not PyType && o is not PyModule && o is not PySuper
-                && (!tp.IsHeapType || tp.Lookup("__getattribute__") is not PyFunction))
+            var entry = TypeAttr(frame.Code, frame.LastI, tp, name);
+            var descr = entry.Descr;
+            if (descr is PyFunction or PyMethodDescriptor && o is not PyType && o is not PyModule && o is not PySuper && entry.PlainGet)
             {
                 bool shadowed = o is PyInstance pi ? pi.Dict?.GetItemStr(name) is not null : o.InstanceDict?.GetItemStr(name) is not null;
                 if (!shadowed)
@@ -1447,6 +1492,64 @@ public sealed partial class PyThreadState
             bc.RefCount++;
             s[sp++] = bc;
             return sp;
+    }
+
+    /// <summary>
+    /// The per-instruction attribute cache (3.11's LOAD_ATTR_INSTANCE_VALUE and
+    /// LOAD_METHOD specialisations, simplified): what the type's MRO says about a
+    /// name, valid while the object has this type and no type dict has changed.
+    /// </summary>
+    internal sealed class TypeAttrEntry
+    {
+        public readonly PyType Type;
+        public readonly int Version;
+        /// <summary>The attribute found on the type (borrowed), or null.</summary>
+        public readonly PyObject? Descr;
+        /// <summary>No __getattribute__ written in Python: generic lookup applies.</summary>
+        public readonly bool PlainGet;
+        /// <summary>No __setattr__ written in Python: stores go to the instance dict.</summary>
+        public readonly bool PlainSet;
+        public TypeAttrEntry(PyType type, int version, PyObject? descr, bool plainGet, bool plainSet)
+        {
+            Type = type; Version = version; Descr = descr; PlainGet = plainGet; PlainSet = plainSet;
+        }
+    }
+
+    private static TypeAttrEntry TypeAttr(CodeObject co, int index, PyType tp, PyStr name)
+    {
+        var cache = co.InlineCache;
+        if (cache is not null && cache[index] is TypeAttrEntry e && ReferenceEquals(e.Type, tp) && e.Version == PyType.Version)
+            return e;
+        int version = PyType.Version;
+        var descr = tp.Lookup(name.Value);
+        bool plainGet = !tp.IsHeapType || tp.Lookup("__getattribute__") is not PyFunction;
+        bool plainSet = !tp.IsHeapType || tp.Lookup("__setattr__") is not PyFunction;
+        e = new TypeAttrEntry(tp, version, descr, plainGet, plainSet);
+        (co.InlineCache ??= new object?[co.Instructions.Length])[index] = e;
+        return e;
+    }
+
+    /// <summary>LOAD_ATTR: instances of Python classes take the cached path; everything else the generic one.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpLoadAttr(Span<PyObject?> s, int sp, int arg, Frame frame, int index)
+    {
+        var o = s[sp - 1]!;
+        var name = frame.Code.Names[arg];
+        PyObject? r = null;
+        if (o is PyInstance pi)
+        {
+            var e = TypeAttr(frame.Code, index, pi.Type, name);
+            if (e.PlainGet && (e.Descr is null || !e.Descr.IsDataDescriptor))
+            {
+                r = pi.Dict?.GetItemStr(name)?.NewRef();
+                if (r is null && e.Descr is not null)
+                    r = e.Descr.IsDescriptor ? e.Descr.DescrGet(o, pi.Type) : e.Descr.NewRef();
+            }
+        }
+        r ??= Ops.GetAttr(o, name);
+        s[sp - 1] = r;
+        Decref(o);
+        return sp;
     }
 
     /// <summary>For LOAD_NAME in module/class bodies.</summary>
