@@ -93,6 +93,9 @@ public sealed class CodeObject : PyObject
     /// <summary>Per-instruction inline caches for specialised instructions (VM-private).</summary>
     internal object?[]? InlineCache;
 
+    /// <summary>The instructions the VM runs: Instructions with superinstructions folded in (see Quickening).</summary>
+    internal int[]? Quickened;
+
     public override PyStr Repr() =>
         PyStr.FromString($"<code object {Name} at 0x{Runtime.Heap.Address(this):x}, file \"{Filename}\", line {FirstLineNo}>");
 
