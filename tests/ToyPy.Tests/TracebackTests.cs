@@ -94,11 +94,7 @@ public class TracebackTests
     // ------------------------------------------------------------------ marker lines
 
     private static string? Markers(string line, int col, int endCol, int endLine = 1)
-    {
-        int indent = 0;
-        while (indent < line.Length && line[indent] is ' ' or '\t' or '\f') indent++;
-        return Traceback.FormatMarkers(line, indent, new TracebackEntry("f", 1, "<module>", endLine, col, endCol));
-    }
+        => Traceback.FormatMarkers(line, new TracebackEntry("f", 1, "<module>", endLine, col, endCol));
 
     [Theory]
     [InlineData("print(1 / 0)", 6, 11, "          ~~^~~")]
@@ -126,8 +122,27 @@ public class TracebackTests
     public void NoMarkersWithoutColumns()
     {
         var e = new TracebackEntry("f", 1, "<module>");
-        Assert.Null(Traceback.FormatMarkers("x = 1 / 0", 0, e));
+        Assert.Null(Traceback.FormatMarkers("x = 1 / 0", e));
     }
+
+    [Theory]
+    [InlineData("s = \"该\"; t = s + 1", 13, 18, 14)]            // a wide character: two columns
+    [InlineData("s = \"\U0001F600\"; t = s + 1", 13, 18, 14)]  // an emoji: one code point, two columns
+    [InlineData("s = \"é\"; t = s + 1", 13, 18, 13)]            // narrow non-ASCII: one column
+    public void ColumnsAreCodePointsShownAtTheirDisplayWidth(string line, int col, int endCol, int spaces)
+        => Assert.Equal("    " + new string(' ', spaces) + "~~^~~", Markers(line, col, endCol));
+
+    [Fact]
+    public void WideCharactersInsideTheRangeAreMarkedTwice()
+        => Assert.Equal("    " + new string(' ', 4) + "~~~~~^~~", Markers("x = \"该\" + 1", 4, 11));
+
+    [Theory]
+    [InlineData("x = \"é\" y", 8, 9)]
+    [InlineData("x = \"\U0001F600\" y", 8, 11)]
+    [InlineData("x = 1", 3, 3)]
+    [InlineData("ab", 5, 5)]
+    public void SyntaxErrorColumnsAreUtf8Offsets(string line, int column, int bytes)
+        => Assert.Equal(bytes, SyntaxErrorException.ByteColumn(line, column));
 
     [Fact]
     public void AnchorsComeFromParsingTheSegment()

@@ -158,9 +158,12 @@ internal sealed partial class CodeGenerator
         var loc = at is not null ? Loc.Of(at) : u is not null && u.Line > 0 ? u.Loc : new Loc(1, 1, 0, 0);
         int line = loc.Line;
         int col = Math.Max(0, loc.Col);
-        string? text = line >= 1 && line <= _lines.Length ? _lines[line - 1].TrimEnd('\r') : null;
-        return new SyntaxErrorException(msg, _filename, line, col, text,
-            endLine: loc.EndLine, endColumn: loc.EndLine > 0 ? loc.EndCol : -1);
+        string? Text(int l) => l >= 1 && l <= _lines.Length ? _lines[l - 1].TrimEnd('\r') : null;
+        string? text = Text(line);
+        // CPython reports the AST's UTF-8 byte offsets.
+        int endCol = loc.EndLine > 0 && loc.EndCol >= 0 ? SyntaxErrorException.ByteColumn(Text(loc.EndLine), loc.EndCol) : -1;
+        return new SyntaxErrorException(msg, _filename, line, SyntaxErrorException.ByteColumn(text, col), text,
+            endLine: loc.EndLine, endColumn: endCol);
     }
 
     // ------------------------------------------------------------------ units

@@ -123,9 +123,12 @@ public sealed class SymbolTable
 
     internal SyntaxErrorException Error(string msg, int line, int col, int endLine = -1, int endCol = -1)
     {
-        string? text = null;
-        if (_lines is not null && line >= 1 && line <= _lines.Length) text = _lines[line - 1].TrimEnd('\r');
-        return new SyntaxErrorException(msg, _filename, line, col, text, endLine: endLine, endColumn: endCol);
+        string? Text(int l) => _lines is not null && l >= 1 && l <= _lines.Length ? _lines[l - 1].TrimEnd('\r') : null;
+        string? text = Text(line);
+        // CPython reports the AST's UTF-8 byte offsets.
+        if (endLine > 0 && endCol >= 0) endCol = SyntaxErrorException.ByteColumn(Text(endLine), endCol);
+        return new SyntaxErrorException(msg, _filename, line, SyntaxErrorException.ByteColumn(text, col), text,
+                                        endLine: endLine, endColumn: endCol);
     }
 
     /// <summary>An error over a node's range (PyErr_RangedSyntaxLocationObject).</summary>

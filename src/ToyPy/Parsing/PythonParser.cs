@@ -184,8 +184,15 @@ public static partial class PythonParser
             return (idx + 1, offset - starts[idx]);
         }
 
+        /// <summary>The SyntaxError, its columns as UTF-8 byte offsets as CPython's parser reports them.</summary>
         public SyntaxErrorException ToException(ParseFailure f)
-            => new(f.Msg, Filename, f.Line, f.Column, LineText(f.Line), f.Kind, f.EndLine, f.EndColumn);
+        {
+            var text = LineText(f.Line);
+            int endCol = f.EndLine > 0 && f.EndColumn >= 0
+                ? SyntaxErrorException.ByteColumn(f.EndLine == f.Line ? text : LineText(f.EndLine), f.EndColumn)
+                : -1;
+            return new(f.Msg, Filename, f.Line, SyntaxErrorException.ByteColumn(text, f.Column), text, f.Kind, f.EndLine, endCol);
+        }
     }
 
     [ThreadStatic] private static ParseContext? t_ctx;

@@ -39,4 +39,31 @@ public sealed class SyntaxErrorException : Exception
 
     /// <summary>Whether the error carries a range (end_lineno / end_offset).</summary>
     public bool HasRange => EndLine > 0 && EndColumn >= 0;
+
+    /// <summary>
+    /// A column in code points (the syntax tree's unit) as the UTF-8 byte offset CPython's
+    /// parser and compiler report in a SyntaxError for a file (columns past the end of the
+    /// line count one byte each).
+    /// </summary>
+    public static int ByteColumn(string? lineText, int column)
+    {
+        if (lineText is null || column <= 0) return column;
+        int bytes = 0, cp = 0, i = 0;
+        while (cp < column && i < lineText.Length)
+        {
+            int c = lineText[i];
+            if (char.IsHighSurrogate(lineText[i]) && i + 1 < lineText.Length && char.IsLowSurrogate(lineText[i + 1]))
+            {
+                bytes += 4;
+                i += 2;
+            }
+            else
+            {
+                bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
+                i++;
+            }
+            cp++;
+        }
+        return bytes + (column - cp);
+    }
 }

@@ -80,21 +80,24 @@ public static class Traceback
         int indent = 0;
         while (indent < line.Length && IsIndent(line[indent])) indent++;
         sb.Append("    ").Append(line, indent, line.Length - indent).Append('\n');
-        if (FormatMarkers(line, indent, e) is { } markers) sb.Append(markers).Append('\n');
+        if (FormatMarkers(line, e) is { } markers) sb.Append(markers).Append('\n');
     }
-
-    private static bool IsIndent(char c) => c is ' ' or '\t' or '\f';
 
     /// <summary>
     /// The marker line under a frame's source line (3.11's tb_displayline and
     /// print_error_location_carets), or null when there is none: no columns, or the
     /// range spans the whole (indentation-stripped) line without secondary anchors.
     /// A range running over several lines is marked up to the last non-blank character
-    /// of its first line. Columns are characters (CPython converts its UTF-8 byte offsets).
+    /// of its first line. Positions are code points (CPython converts its UTF-8 byte
+    /// offsets); each character is marked with as many columns as it displays
+    /// (2 for East Asian wide and fullwidth characters, as 3.11.7 does).
     /// </summary>
-    internal static string? FormatMarkers(string line, int indent, TracebackEntry e)
+    internal static string? FormatMarkers(string text, TracebackEntry e)
     {
         if (e.Line < 0 || e.EndLine < 0 || e.Column < 0 || e.EndColumn < 0) return null;
+        var line = CodePoints(text);
+        int indent = 0;
+        while (indent < line.Length && IsIndent(line[indent])) indent++;
         int start = Math.Min(e.Column, line.Length + 1);
         int end = Math.Min(e.EndColumn, line.Length + 1);
         int leftAnchor = -1, rightAnchor = -1;
@@ -102,7 +105,7 @@ public static class Traceback
         if (e.Line == e.EndLine)
         {
             if (start <= end && end <= line.Length
-                && ExtractAnchors(line.Substring(start, end - start)) is { } a)
+                && ExtractAnchors(line.AsSpan(start, end - start).ToArray()) is { } a)
             {
                 leftAnchor = a.Left + start;
                 rightAnchor = a.Right + start;
@@ -121,23 +124,55 @@ public static class Traceback
         var sb = new StringBuilder("    ");
         for (int col = indent; col < end; col++)
         {
-            if (col < start) sb.Append(' ');
-            else if (special && leftAnchor <= col && col < rightAnchor) sb.Append(secondary);
-            else sb.Append(primary);
+            char c = col < start ? ' '
+                : special && leftAnchor <= col && col < rightAnchor ? secondary
+                : primary;
+            sb.Append(c, col < line.Length && IsWide(line[col]) ? 2 : 1);
         }
         return sb.ToString();
     }
+
+    private static bool IsIndent(int c) => c is ' ' or '\t' or '\f';
+
+    /// <summary>A string as code points (the unit of CPython's columns).</summary>
+    private static int[] CodePoints(string s)
+    {
+        var list = new List<int>(s.Length);
+        for (int i = 0; i < s.Length; i++)
+        {
+            if (char.IsHighSurrogate(s[i]) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1]))
+            {
+                list.Add(char.ConvertToUtf32(s[i], s[i + 1]));
+                i++;
+            }
+            else list.Add(s[i]);
+        }
+        return list.ToArray();
+    }
+
+    private static string FromCodePoints(int[] cps)
+    {
+        var sb = new StringBuilder(cps.Length);
+        foreach (var cp in cps)
+        {
+            if (cp >= 0x10000 && cp <= 0x10FFFF) sb.Append(char.ConvertFromUtf32(cp));
+            else sb.Append((char)cp);
+        }
+        return sb.ToString();
+    }
+
+    internal static (int Left, int Right, bool Tilde)? ExtractAnchors(string segment) => ExtractAnchors(CodePoints(segment));
 
     /// <summary>
     /// extract_anchors_from_line: parse the marked segment on its own; a binary operation
     /// anchors its operator, a subscript its brackets. Offsets are relative to the segment.
     /// </summary>
-    internal static (int Left, int Right, bool Tilde)? ExtractAnchors(string segment)
+    private static (int Left, int Right, bool Tilde)? ExtractAnchors(int[] segment)
     {
         Module module;
         try
         {
-            module = PythonParser.ParseModule(segment, "<traceback>");
+            module = PythonParser.ParseModule(FromCodePoints(segment), "<traceback>");
         }
         catch (Exception)
         {
@@ -177,6 +212,42 @@ public static class Traceback
                 return null;
         }
     }
+
+    /// <summary>
+    /// Whether a code point is East Asian Wide or Fullwidth (unicodedata.east_asian_width
+    /// in "WF", Unicode 14.0 as in CPython 3.11; unassigned code points count as wide there too).
+    /// </summary>
+    internal static bool IsWide(int cp)
+    {
+        if (cp < 0x1100) return false;
+        if (System.Globalization.CharUnicodeInfo.GetUnicodeCategory(cp) == System.Globalization.UnicodeCategory.OtherNotAssigned)
+            return true;
+        int lo = 0, hi = s_wide.Length / 2 - 1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >> 1;
+            if (cp < s_wide[2 * mid]) hi = mid - 1;
+            else if (cp > s_wide[2 * mid + 1]) lo = mid + 1;
+            else return true;
+        }
+        return false;
+    }
+
+    /// <summary>Inclusive ranges of assigned wide/fullwidth code points (generated from unicodedata 14.0.0).</summary>
+    private static readonly int[] s_wide =
+    {
+        0x1100, 0x115F, 0x231A, 0x231B, 0x2329, 0x232A, 0x23E9, 0x23EC, 0x23F0, 0x23F0, 0x23F3, 0x23F3, 0x25FD, 0x25FE, 0x2614, 0x2615,
+        0x2648, 0x2653, 0x267F, 0x267F, 0x2693, 0x2693, 0x26A1, 0x26A1, 0x26AA, 0x26AB, 0x26BD, 0x26BE, 0x26C4, 0x26C5, 0x26CE, 0x26CE,
+        0x26D4, 0x26D4, 0x26EA, 0x26EA, 0x26F2, 0x26F3, 0x26F5, 0x26F5, 0x26FA, 0x26FA, 0x26FD, 0x26FD, 0x2705, 0x2705, 0x270A, 0x270B,
+        0x2728, 0x2728, 0x274C, 0x274C, 0x274E, 0x274E, 0x2753, 0x2755, 0x2757, 0x2757, 0x2795, 0x2797, 0x27B0, 0x27B0, 0x27BF, 0x27BF,
+        0x2B1B, 0x2B1C, 0x2B50, 0x2B50, 0x2B55, 0x2B55, 0x2E80, 0x303E, 0x3041, 0x3247, 0x3250, 0x4DBF, 0x4E00, 0xA4C6, 0xA960, 0xA97C,
+        0xAC00, 0xD7A3, 0xF900, 0xFAD9, 0xFE10, 0xFE19, 0xFE30, 0xFE6B, 0xFF01, 0xFF60, 0xFFE0, 0xFFE6, 0x16FE0, 0x1B2FB, 0x1F004, 0x1F004,
+        0x1F0CF, 0x1F0CF, 0x1F18E, 0x1F18E, 0x1F191, 0x1F19A, 0x1F200, 0x1F320, 0x1F32D, 0x1F335, 0x1F337, 0x1F37C, 0x1F37E, 0x1F393, 0x1F3A0, 0x1F3CA,
+        0x1F3CF, 0x1F3D3, 0x1F3E0, 0x1F3F0, 0x1F3F4, 0x1F3F4, 0x1F3F8, 0x1F43E, 0x1F440, 0x1F440, 0x1F442, 0x1F4FC, 0x1F4FF, 0x1F53D, 0x1F54B, 0x1F54E,
+        0x1F550, 0x1F567, 0x1F57A, 0x1F57A, 0x1F595, 0x1F596, 0x1F5A4, 0x1F5A4, 0x1F5FB, 0x1F64F, 0x1F680, 0x1F6C5, 0x1F6CC, 0x1F6CC, 0x1F6D0, 0x1F6D2,
+        0x1F6D5, 0x1F6DF, 0x1F6EB, 0x1F6EC, 0x1F6F4, 0x1F6FC, 0x1F7E0, 0x1F7F0, 0x1F90C, 0x1F93A, 0x1F93C, 0x1F945, 0x1F947, 0x1F9FF, 0x1FA70, 0x1FAF6,
+        0x20000, 0x3134A,
+    };
 
     /// <summary>
     /// A SyntaxError's "File ..., line N", its source line and the caret range from
