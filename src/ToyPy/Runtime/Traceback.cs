@@ -278,8 +278,11 @@ public static class Traceback
             if (endOffset > lineSize + 1) endOffset = lineSize + 1;
             AppendErrorText(sb, offset, endOffset, body);
         }
-        string typeName = exc.Type.Name;
-        sb.Append(typeName).Append(": ").Append(msg).Append('\n');
+        var type = exc.Type;
+        string typeName = type.ModuleName is "builtins" or "__main__" ? type.QualName : type.ModuleName + "." + type.QualName;
+        sb.Append(typeName);
+        if (msg.Length > 0) sb.Append(": ").Append(msg);
+        sb.Append('\n');
     }
 
     /// <summary>print_error_text: the stripped text line, then the carets (at least one).</summary>
