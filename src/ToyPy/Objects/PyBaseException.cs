@@ -33,6 +33,7 @@ public class PyBaseException : PyObject
     public PyBaseException(PyType type, PyTuple args) : base(type)
     {
         Args = args;
+        if (type.IsHeapType) type.Incref(); // released in ClearReferences, as for any heap-type instance
     }
 
     public static PyObject Alloc(PyType type) => new PyBaseException(type, PyTuple.Empty());

@@ -187,6 +187,6 @@ public sealed class PyModule : PyObject
     public override void Traverse(Action<PyObject> visit) => visit(Dict);
     protected internal override void ClearReferences()
     {
-        var d = Dict; Dict = new PyDict(); d.Decref();
+        var d = Dict; Dict = null!; d.Decref(); // the module is dead
     }
 }

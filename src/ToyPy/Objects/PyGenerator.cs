@@ -28,6 +28,14 @@ public sealed class PyGenerator : PyObject
 
     public override PyObject GetIter() => NewRef();
 
+    public override PyObject? GetAttr(PyStr name) => name.Value switch
+    {
+        "__name__" => PyStr.FromString(Name),
+        "__qualname__" => PyStr.FromString(QualName),
+        "gi_running" => PyBool.From(Running),
+        _ => base.GetAttr(name),
+    };
+
     /// <summary>next(gen): the yielded value, or null when the generator finished.</summary>
     public override PyObject? Next() => PyThreadState.Current.ResumeGenerator(this, null, null);
 

@@ -18,7 +18,8 @@ public sealed class PyInstance : PyObject
         if (type.IsHeapType) type.Incref();
     }
 
-    public override PyDict? InstanceDict => Dict ??= new PyDict();
+    /// <summary>Instances of classes written in Python have a __dict__; a bare object() has none.</summary>
+    public override PyDict? InstanceDict => Type.IsHeapType ? Dict ??= new PyDict() : null;
 
     public override void Traverse(Action<PyObject> visit)
     {

@@ -71,7 +71,7 @@ public sealed partial class PyList : PyObject
     {
         var old = Items; int n = Count;
         Items = Array.Empty<PyObject>(); Count = 0;
-        for (int i = 0; i < n; i++) old[i].Decref();
+        for (int i = n - 1; i >= 0; i--) old[i].Decref(); // last to first, as list_dealloc
     }
 
     /// <summary>Append every item of an iterable.</summary>

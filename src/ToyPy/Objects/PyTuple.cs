@@ -53,7 +53,7 @@ public sealed partial class PyTuple : PyObject
     protected internal override void ClearReferences()
     {
         var items = Items;
-        for (int i = 0; i < items.Length; i++)
+        for (int i = items.Length - 1; i >= 0; i--) // last to first, as tupledealloc
         {
             var o = items[i];
             items[i] = null!;

@@ -169,7 +169,7 @@ public sealed class PyType : PyObject
     protected internal override void ClearReferences()
     {
         var d = Dict;
-        Dict = new PyDict();
+        Dict = null!; // the type is dead; nothing reads its dict again
         d.Decref();
         if (IsHeapType && Base is not null && Base.IsHeapType) { var b = Base; Base = null; b.Decref(); }
         Modified();

@@ -78,6 +78,6 @@ public static class PyTypes
     {
         TypeAttributes.InitTypes, PyDict.InitType, PyStr.InitType, PyInt.InitType, PyFloat.InitType,
         PyBytes.InitType, PyTuple.InitType, PyList.InitType, PySet.InitType, PyRange.InitType,
-        PySlice.InitType, PyFunction.InitType, PyProperty.InitType,
+        PySlice.InitType, PyFunction.InitType, PyProperty.InitType, PyGenerator.InitType,
     };
 }

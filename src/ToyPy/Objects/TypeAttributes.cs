@@ -37,7 +37,7 @@ public static class TypeAttributes
         }
         PyObject instance;
         var userNew = type.Lookup("__new__");
-        if (userNew is PyStaticMethod or PyFunction)
+        if (IsUserNew(userNew))
         {
             var all = new PyObject[args.Length + 1];
             all[0] = type;
@@ -62,7 +62,7 @@ public static class TypeAttributes
             var init = type.Lookup("__init__");
             if (init is PyMethodDescriptor d && (d.Owner == PyTypes.Object || d.Owner == ExceptionTypes.BaseException))
             {
-                if (d.Owner == PyTypes.Object && args.Length > 0 && userNew is not (PyStaticMethod or PyFunction))
+                if (d.Owner == PyTypes.Object && args.Length > 0 && !IsUserNew(userNew))
                     throw Exc.TypeError($"{type.Name}() takes no arguments");
             }
             else if (init is not null)
@@ -83,6 +83,9 @@ public static class TypeAttributes
         }
         return instance;
     }
+
+    /// <summary>A __new__ written in Python (object's own __new__ is a builtin staticmethod and does not count).</summary>
+    public static bool IsUserNew(PyObject? newAttr) => newAttr is PyFunction || newAttr is PyStaticMethod { Func: PyFunction };
 
     private static PyObject CallDescriptor(PyObject attr, PyObject self, ReadOnlySpan<PyObject> args, PyTuple? kwnames)
     {
@@ -189,6 +192,19 @@ public static class TypeAttributes
         var o = PyTypes.Object;
         SlotWrappers.AddStandardSlots(o);
         o.AddMethod("__init__", ObjectInit);
+        // object_richcompare: != defaults to the inverse of __eq__.
+        o.AddMethod("__ne__", (a, k) =>
+        {
+            if (a.Length != 2) throw Exc.TypeError($"expected 1 argument, got {a.Length - 1}");
+            var self = a[0];
+            var r = self.Type.IsHeapType && self.Type.Lookup("__eq__") is { } eq
+                ? Ops.CallSpecial(eq, self, a[1])
+                : self.RichCompare(a[1], Bytecode.ComparisonOperation.Eq);
+            if (ReferenceEquals(r, PyNotImplemented.Instance)) return r;
+            bool t;
+            try { t = Ops.IsTrue(r); } finally { r.Decref(); }
+            return PyBool.From(!t);
+        });
         var newFn = new PyBuiltinFunction("__new__", ObjectNew);
         var newStatic = new PyStaticMethod(newFn);
         newFn.Decref();

@@ -61,9 +61,39 @@ public sealed class Host
         {
             status = HandleUncaught(e.Value);
         }
+        FinalizeMain();
         Interp.Stdout.Flush();
         Interp.Stderr.Flush();
         return status;
+    }
+
+    /// <summary>
+    /// Interpreter shutdown for __main__ (Objects/moduleobject.c _PyModule_ClearDict):
+    /// names starting with one underscore are set to None first, then every other
+    /// name but __builtins__, so module-level objects' __del__ run at exit as in CPython.
+    /// </summary>
+    private void FinalizeMain()
+    {
+        var dict = Interp.MainModule?.Dict;
+        if (dict is null) return;
+        try
+        {
+            foreach (bool underscoreFirst in new[] { true, false })
+            {
+                foreach (var (key, value) in dict.Items())
+                {
+                    if (key is not PyStr name || value is PyNone) continue;
+                    string n = name.Value;
+                    bool single = n.Length > 1 && n[0] == '_' && n[1] != '_';
+                    if (underscoreFirst ? !single : n == "__builtins__") continue;
+                    dict.SetItem(key, PyNone.Instance);
+                }
+            }
+        }
+        catch (PyException e)
+        {
+            Finalizer.ReportUnraisable(MainThread, e.Value, "<module '__main__'>");
+        }
     }
 
     /// <summary>Print an uncaught exception (or honour SystemExit) and give the exit status.</summary>

@@ -237,14 +237,12 @@ public static class Ops
         var r = Slot(a, op, b, false);
         if (!ReferenceEquals(r, PyNotImplemented.Instance)) return r;
         r.Decref();
-        if (!sameType || a.Type.IsHeapType)
+        if (!sameType)
         {
-            if (!sameType || !ReferenceEquals(a, b) || a.Type.IsHeapType)
-            {
-                r = Slot(b, op, a, true);
-                if (!ReferenceEquals(r, PyNotImplemented.Instance)) return r;
-                r.Decref();
-            }
+            // binary_op1: the reflected slot is tried only when b's type differs.
+            r = Slot(b, op, a, true);
+            if (!ReferenceEquals(r, PyNotImplemented.Instance)) return r;
+            r.Decref();
         }
         return PyNotImplemented.Instance.NewRef();
     }

@@ -1078,7 +1078,7 @@ public sealed partial class PyThreadState
             var o = s[sp - 1]!;
             var v = s[sp - 2]!;
             var name = frame.Code.Names[arg];
-            if (o is PyInstance pi && TypeAttr(frame.Code, frame.LastI, pi.Type, name) is { PlainSet: true } e
+            if (o is PyInstance pi && pi.Type.IsHeapType && TypeAttr(frame.Code, frame.LastI, pi.Type, name) is { PlainSet: true } e
                 && (e.Descr is null || !e.Descr.IsDataDescriptor))
                 (pi.Dict ??= new PyDict()).SetItem(name, v);
             else Ops.SetAttr(o, name, v);
@@ -1144,7 +1144,7 @@ public sealed partial class PyThreadState
     {
         if (cls.Alloc != (AllocFn)PyTypes.Object.Alloc!) return null;
         if (cls.Lookup("__init__") is not PyFunction init || (init.Code.Flags & CodeFlags.Generator) != 0) return null;
-        if (cls.Lookup("__new__") is PyStaticMethod or PyFunction) return null;
+        if (TypeAttributes.IsUserNew(cls.Lookup("__new__"))) return null;
         return init;
     }
 

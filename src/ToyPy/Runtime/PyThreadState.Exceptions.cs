@@ -78,6 +78,8 @@ public sealed partial class PyThreadState
         var frame = gen.Frame;
         if (frame is null)
         {
+            // Finished: StopIteration carries the return value only the first time.
+            var rv = gen.ReturnValue; gen.ReturnValue = null; rv?.Decref();
             exc?.Decref();
             return null;
         }
