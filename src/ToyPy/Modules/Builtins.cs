@@ -347,7 +347,7 @@ public static class Builtins
     public static PyObject GetAttr(ReadOnlySpan<PyObject> a, PyTuple? k)
     {
         ArgParser.Positional("getattr", a, k, 2, 3);
-        if (a[1] is not PyStr name) throw Exc.TypeError("getattr(): attribute name must be string");
+        if (a[1] is not PyStr name) throw Exc.TypeError($"attribute name must be string, not '{a[1].Type.Name}'");
         if (a.Length == 2) return Ops.GetAttr(a[0], name);
         try { return Ops.GetAttr(a[0], name); }
         catch (PyException e) when (e.Value.Type.IsSubtypeOf(ExceptionTypes.AttributeError))
@@ -514,7 +514,7 @@ public static class Builtins
             ("getattr", GetAttr), ("setattr", SetAttr), ("delattr", DelAttr), ("hasattr", HasAttr),
             ("callable", Callable), ("input", Input), ("format", Format), ("ascii", AsciiFn), ("open", FileIO.Open),
             ("globals", Globals), ("locals", Locals), ("vars", Vars), ("dir", Dir),
-            ("__build_class__", BuildClass)
+            ("__build_class__", BuildClass), ("exit", Sys.Exit), ("quit", Sys.Exit),
         };
         foreach (var (name, fn) in fns) m.AddFunction(name, fn);
         var types = new (string, PyType)[]

@@ -66,15 +66,23 @@ public sealed class PyProperty : PyObject
         return Ops.Call1(Get, instance);
     }
 
+    /// <summary>"'name' " from the getter's __name__, as 3.11's messages quote it (empty when unknown).</summary>
+    private string PropertyName()
+    {
+        if (Get is null) return "";
+        var n = Ops.GetAttrOrNull(Get, "__name__");
+        try { return n is PyStr s ? $"'{s.Value}' " : ""; } finally { n?.Decref(); }
+    }
+
     public override void DescrSet(PyObject instance, PyObject? value)
     {
         if (value is null)
         {
-            if (Del is null) throw Exc.AttributeError("can't delete attribute");
+            if (Del is null) throw Exc.AttributeError($"property {PropertyName()}of '{instance.Type.Name}' object has no deleter");
             Ops.Call1(Del, instance).Decref();
             return;
         }
-        if (Set is null) throw Exc.AttributeError("can't set attribute");
+        if (Set is null) throw Exc.AttributeError($"property {PropertyName()}of '{instance.Type.Name}' object has no setter");
         Ops.Call2(Set, instance, value).Decref();
     }
 

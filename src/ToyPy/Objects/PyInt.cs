@@ -163,7 +163,7 @@ public partial class PyInt : PyObject
                     if (x == long.MinValue && y == -1) break;
                     return FromLong(FloorDiv(x, y));
                 case BinaryOperation.Remainder:
-                    if (y == 0) throw Exc.ZeroDivisionError("integer division or modulo by zero");
+                    if (y == 0) throw Exc.ZeroDivisionError("integer modulo by zero");
                     if (y == -1) return FromLong(0);
                     return FromLong(FloorMod(x, y));
                 case BinaryOperation.TrueDivide:
@@ -203,7 +203,7 @@ public partial class PyInt : PyObject
                 if (y.IsZero) throw Exc.ZeroDivisionError("integer division or modulo by zero");
                 return FromBig(FloorDiv(x, y));
             case BinaryOperation.Remainder:
-                if (y.IsZero) throw Exc.ZeroDivisionError("integer division or modulo by zero");
+                if (y.IsZero) throw Exc.ZeroDivisionError("integer modulo by zero");
                 return FromBig(x - y * FloorDiv(x, y));
             case BinaryOperation.TrueDivide:
                 if (y.IsZero) throw Exc.ZeroDivisionError("division by zero");

@@ -231,7 +231,17 @@ public sealed partial class PyList : PyObject
 
     private void SetSlice(PySlice sl, PyObject value)
     {
-        var seq = ReferenceEquals(value, this) ? (PyList)GetItem(PySlice.Full) : Ops.ToList(value);
+        PyList seq;
+        if (ReferenceEquals(value, this)) seq = (PyList)GetItem(PySlice.Full);
+        else
+        {
+            try { seq = Ops.ToList(value); }
+            catch (PyException e) when (e.Value.Type == ExceptionTypes.TypeError && !value.Type.IsHeapType && value is not PyGenerator)
+            {
+                e.Value.Decref();
+                throw Exc.TypeError("can only assign an iterable");
+            }
+        }
         try
         {
             sl.Indices(Count, out long start, out long stop, out long step, out long len);

@@ -69,5 +69,16 @@ public sealed class PySlice : PyObject
         a.Decref(); b.Decref(); c.Decref();
     }
 
-    internal static void InitType() => SlotWrappers.AddStandardSlots(PyTypes.Slice);
+    internal static void InitType()
+    {
+        SlotWrappers.AddStandardSlots(PyTypes.Slice);
+        PyTypes.Slice.AddMethod("indices", (a, k) =>
+        {
+            ArgParser.Positional("indices", a[1..], k, 1, 1);
+            long length = Ops.IndexAsLong(a[1]);
+            if (length < 0) throw Exc.ValueError("length should not be negative");
+            ((PySlice)a[0]).Indices(length, out long start, out long stop, out long step, out _);
+            return PyTuple.Create(PyInt.FromLong(start), PyInt.FromLong(stop), PyInt.FromLong(step));
+        });
+    }
 }

@@ -267,10 +267,14 @@ public static class Ops
         var r = BinaryOp1(a, b, baseOp);
         if (!ReferenceEquals(r, PyNotImplemented.Instance)) return r;
         r.Decref();
+        if (baseOp == BinaryOperation.Multiply && (IsSequence(a) || IsSequence(b)))
+            throw Exc.TypeError($"can't multiply sequence by non-int of type '{(IsSequence(a) ? b : a).Type.Name}'");
         string sym = s_opSymbols[(int)baseOp] + (inplace ? "=" : "");
         if (baseOp == BinaryOperation.Power && !inplace) sym = "** or pow()";
         throw Exc.TypeError($"unsupported operand type(s) for {sym}: '{a.Type.Name}' and '{b.Type.Name}'");
     }
+
+    private static bool IsSequence(PyObject o) => o is PyStr or PyList or PyTuple or PyBytes;
 
     public static PyObject Negative(PyObject o) => Special(o, "__neg__") is { } m ? CallSpecial(m, o) : o.Negative();
     public static PyObject Positive(PyObject o) => Special(o, "__pos__") is { } m ? CallSpecial(m, o) : o.Positive();
@@ -433,7 +437,13 @@ public static class Ops
 
     public static bool ContainsByIteration(PyObject container, PyObject item)
     {
-        var it = GetIter(container);
+        PyObject it;
+        try { it = GetIter(container); }
+        catch (PyException e) when (e.Value.Type == ExceptionTypes.TypeError && !container.Type.IsHeapType)
+        {
+            e.Value.Decref();
+            throw Exc.TypeError($"argument of type '{container.Type.Name}' is not iterable");
+        }
         try
         {
             while (Next(it) is { } x)
