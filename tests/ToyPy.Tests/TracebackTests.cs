@@ -176,6 +176,18 @@ public class TracebackTests
     }
 
     [Theory]
+    [InlineData("x = f\"{a b}\"\n", "f-string: invalid syntax. Perhaps you forgot a comma?", "(a b)", 1, 4)]
+    [InlineData("y = 1\nx = f\"{ a $ b }\"\n", "f-string: invalid syntax", "( a $ b )", 4, 5)]
+    [InlineData("x = f\"{1_}\"\n", "invalid decimal literal", "(1_)", 2, -1)]
+    public void FStringExpressionErrorsShowTheParenthesisedExpression(string source, string msg, string text, int col, int endCol)
+    {
+        var e = SyntaxError(source);
+        Assert.Equal((msg, text, col), (e.Msg, e.SourceLine, e.Column));
+        Assert.Equal(source.Split('\n').Length - 1, e.Line);
+        Assert.Equal(endCol, e.EndColumn);
+    }
+
+    [Theory]
     [InlineData("x = (1 +)\n")]
     [InlineData("f(**k, *a)\n")]
     [InlineData("x = {1: 2, 345}\n")]

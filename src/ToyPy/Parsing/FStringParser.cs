@@ -258,25 +258,71 @@ internal static class FStringParser
         {
             tokens = Lexer.Tokenize(code, src.Ctx.Filename);
         }
+        catch (SyntaxErrorException e) when (e.Line >= 1 && !e.Msg.StartsWith("f-string", StringComparison.Ordinal))
+        {
+            // CPython's tokenizer reports its own errors in "(expr)" as they are; a character
+            // no token starts with becomes the parser's "f-string: invalid syntax" over it.
+            var probe = new[] { new Token(TokenKind.LParen, "(", 1, 0, 1, 1) };
+            Relocate(src, probe, code, bodyOffset);
+            var lines = code.Split('\n');
+            int rel = Math.Clamp(e.Line, 1, lines.Length);
+            int line = probe[0].Line + rel - 1;
+            string lineText = lines[rel - 1].TrimEnd('\r');
+            if (e.Msg == "invalid syntax" && e.Kind == "SyntaxError")
+            {
+                int width = string.CompareOrdinal(lineText, Math.Min(e.Column, lineText.Length), "<>", 0, 2) == 0 ? 2 : 1;
+                throw new PythonParser.ParseFailure("f-string: invalid syntax", line, e.Column, line, e.Column + width) { Text = lineText };
+            }
+            throw new PythonParser.ParseFailure(e.Msg, line, e.Column, e.Kind) { Text = lineText };
+        }
         catch (SyntaxErrorException e)
         {
             throw src.Error(e.Msg.StartsWith("f-string", StringComparison.Ordinal) ? e.Msg : "f-string: " + e.Msg);
         }
+        var original = (Token[])tokens.Clone();
         Relocate(src, tokens, code, bodyOffset);
         try
         {
             var result = PythonParser.ExprGrammar.FStringExpr.Parse(tokens);
             if (!result.Success)
-            {
-                var f = PythonParser.ConvertSubError(result.Error!, tokens);
-                throw new PythonParser.ParseFailure("f-string: " + f.Msg, f.Line, f.Column);
-            }
+                throw ExpressionError(code, tokens, PythonParser.ConvertSubError(result.Error!, original));
             return result.Value;
         }
         catch (PythonParser.ParseFailure f) when (!f.Msg.StartsWith("f-string", StringComparison.Ordinal))
         {
-            throw new PythonParser.ParseFailure("f-string: " + f.Msg, f.Line, f.Column, f.Kind);
+            // Positions relative to "(expr)": parse the tokens where the lexer put them.
+            PythonParser.ParseFailure rel = f;
+            try
+            {
+                var again = PythonParser.ExprGrammar.FStringExpr.Parse(original);
+                if (!again.Success) rel = PythonParser.ConvertSubError(again.Error!, original);
+            }
+            catch (PythonParser.ParseFailure f2)
+            {
+                rel = f2;
+            }
+            throw ExpressionError(code, tokens, rel);
         }
+    }
+
+    /// <summary>
+    /// A syntax error in an f-string expression as 3.11 reports it: CPython parses the
+    /// expression as "(expr)" on its own, so the error's text is that string and its
+    /// columns count from its '(' (on the expression's line in the file).
+    /// </summary>
+    private static PythonParser.ParseFailure ExpressionError(string code, Token[] relocated, PythonParser.ParseFailure f)
+    {
+        var lines = code.Split('\n');
+        int rel = Math.Clamp(f.Line, 1, lines.Length);
+        int exprLine = relocated.Length > 0 && relocated[0].Line > 0 ? relocated[0].Line : f.Line;
+        int line = exprLine + rel - 1;
+        bool range = f.EndLine > 0 && f.EndColumn >= 0;
+        return new PythonParser.ParseFailure("f-string: " + f.Msg, line, f.Column, f.Kind)
+        {
+            EndLine = range ? exprLine + f.EndLine - 1 : -1,
+            EndColumn = range ? f.EndColumn : -1,
+            Text = lines[rel - 1].TrimEnd('\r'),
+        };
     }
 
     /// <summary>Moves the tokens lexed from "(" + text + ")" to where the text sits in the file.</summary>

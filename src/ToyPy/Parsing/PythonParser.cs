@@ -187,7 +187,7 @@ public static partial class PythonParser
         /// <summary>The SyntaxError, its columns as UTF-8 byte offsets as CPython's parser reports them.</summary>
         public SyntaxErrorException ToException(ParseFailure f)
         {
-            var text = LineText(f.Line);
+            var text = f.Text ?? LineText(f.Line);
             int endCol = f.EndLine > 0 && f.EndColumn >= 0
                 ? SyntaxErrorException.ByteColumn(f.EndLine == f.Line ? text : LineText(f.EndLine), f.EndColumn)
                 : -1;
@@ -211,6 +211,8 @@ public static partial class PythonParser
         /// <summary>End of the error's range (CPython's end_lineno, end_offset - 1), -1 for none.</summary>
         public int EndLine { get; init; } = -1;
         public int EndColumn { get; init; } = -1;
+        /// <summary>The error's text when it is not the source line (an f-string expression: "(expr)").</summary>
+        public string? Text { get; init; }
 
         public ParseFailure(string msg, int line, int column, string kind = "SyntaxError") : base(msg)
         {
@@ -282,7 +284,7 @@ public static partial class PythonParser
                 return new ParseFailure("invalid syntax", tokens[^1].EndLine, tokens[^1].EndColumn);
 
             // print "x" / exec "code"
-            if (prev.Kind == TokenKind.Name && (prev.Text == "print" || prev.Text == "exec") && depth == 0
+            if (prev.Kind == TokenKind.Name && (prev.Text == "print" || prev.Text == "exec")
                 && StartsExpression(tok.Kind) && tok.Kind != TokenKind.LParen)
             {
                 if (ctx.Truncated && ExpressionRunsToEnd(tokens, idx))
