@@ -74,6 +74,8 @@ public static class Traceback
     private static void AppendEntry(Interpreter interp, TracebackEntry e, StringBuilder sb)
     {
         sb.Append($"  File \"{e.Filename}\", line {e.Line}, in {e.FunctionName}\n");
+        // Like display_source_line, no source for "<string>", "<stdin>" and the like.
+        if (e.Filename.Length > 1 && e.Filename[0] == '<' && e.Filename[^1] == '>') return;
         var line = interp.SourceLine(e.Filename, e.Line);
         if (line is null || line.Trim().Length == 0) return;
         line = line.TrimEnd('\r');
