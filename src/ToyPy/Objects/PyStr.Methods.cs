@@ -592,11 +592,18 @@ public sealed partial class PyStr
     private static long FindImpl(ReadOnlySpan<PyObject> a, PyTuple? k, string name, bool last)
     {
         MethodArgs.Tuple("str." + name, name, a, k, 1, 3);
-        var s = S(a, name).Value;
+        var self = S(a, name);
+        var s = self.Value;
         string sub = ArgStr(a[1], "must be");
         long start = MethodArgs.SliceIndex(a.Length > 2 ? a[2] : null, 0);
         long end = MethodArgs.SliceIndex(a.Length > 3 ? a[3] : null, long.MaxValue);
-        return MethodArgs.Find<char>(s, sub, start, end, last);
+        if (!self.HasSurrogatePairs) return MethodArgs.Find<char>(s, sub, start, end, last);
+        // Positions are code points: translate the bounds to UTF-16 and the answer back.
+        int n = self.CodePointCount;
+        if (start < 0) start = Math.Max(0, start + n);
+        if (end < 0) end = Math.Max(0, end + n);
+        long r = MethodArgs.Find<char>(s, sub, self.ToUtf16Offset(start), self.ToUtf16Offset(end), last);
+        return r < 0 ? r : self.ToCodePointIndex((int)r);
     }
 
     private static string Justify(ReadOnlySpan<PyObject> a, PyTuple? k, string name, out string s, out long width)
@@ -604,6 +611,8 @@ public sealed partial class PyStr
         MethodArgs.Range("str." + name, name, a, k, 1, 2);
         s = S(a, name).Value;
         width = MethodArgs.Index(a[1]);
+        // Widths count code points; callers subtract UTF-16 lengths.
+        width += s.Length - S(a, name).CodePointCount;
         string fill = " ";
         if (a.Length > 2)
         {
@@ -1104,7 +1113,7 @@ public sealed partial class PyStr
             var w = MethodArgs.One("str.zfill", a, k);
             var self = S(a, "zfill");
             var s = self.Value;
-            long width = MethodArgs.Index(w);
+            long width = MethodArgs.Index(w) + (s.Length - self.CodePointCount);
             if (width <= s.Length) return self.Type == PyTypes.Str ? self.NewRef() : FromString(s);
             long fill = width - s.Length;
             var sb = new StringBuilder((int)width);

@@ -62,7 +62,72 @@ public sealed partial class PyStr : PyObject
     }
 
     public override bool IsTrue() => Value.Length != 0;
-    public override long Length() => Value.Length;
+    public override long Length() => CodePointCount;
+
+    // Python strings are sequences of code points; .NET strings of UTF-16 units.
+    // For strings holding surrogate pairs (characters outside the BMP), the
+    // UTF-16 offset of every code point is computed once, so len(), indexing,
+    // slicing and iteration count characters as CPython does.
+    private int[]? _cpOffsets;
+    private bool _cpScanned;
+
+    private int[]? CodePointOffsets
+    {
+        get
+        {
+            if (_cpScanned) return _cpOffsets;
+            var v = Value;
+            int pairs = 0;
+            for (int i = 0; i + 1 < v.Length; i++)
+                if (char.IsHighSurrogate(v[i]) && char.IsLowSurrogate(v[i + 1])) { pairs++; i++; }
+            if (pairs > 0)
+            {
+                var offsets = new int[v.Length - pairs];
+                for (int i = 0, k = 0; i < v.Length; i++, k++)
+                {
+                    offsets[k] = i;
+                    if (char.IsHighSurrogate(v[i]) && i + 1 < v.Length && char.IsLowSurrogate(v[i + 1])) i++;
+                }
+                _cpOffsets = offsets;
+            }
+            _cpScanned = true;
+            return _cpOffsets;
+        }
+    }
+
+    /// <summary>The string holds characters outside the BMP (positions differ between code points and UTF-16).</summary>
+    public bool HasSurrogatePairs => CodePointOffsets is not null;
+
+    /// <summary>The UTF-16 offset of a code-point position (clamped to the string).</summary>
+    public int ToUtf16Offset(long cp)
+    {
+        var offsets = CodePointOffsets;
+        if (offsets is null) return (int)Math.Clamp(cp, 0, Value.Length);
+        if (cp <= 0) return 0;
+        return cp >= offsets.Length ? Value.Length : offsets[cp];
+    }
+
+    /// <summary>The code-point position of a UTF-16 offset.</summary>
+    public long ToCodePointIndex(int offset)
+    {
+        var offsets = CodePointOffsets;
+        if (offsets is null) return offset;
+        int i = Array.BinarySearch(offsets, offset);
+        return i >= 0 ? i : ~i;
+    }
+
+    /// <summary>len(): the number of code points.</summary>
+    public int CodePointCount => CodePointOffsets?.Length ?? Value.Length;
+
+    /// <summary>The code point at a code-point index, as a one-character str (new reference).</summary>
+    public PyStr CodePointAt(int index)
+    {
+        var offsets = CodePointOffsets;
+        if (offsets is null) return CharAt(index);
+        int start = offsets[index];
+        int end = index + 1 < offsets.Length ? offsets[index + 1] : Value.Length;
+        return end - start == 1 ? CharAt(start) : FromString(Value.Substring(start, end - start));
+    }
     public override PyStr Repr() => FromString(ReprOf(Value));
 
     public override PyStr Str()
@@ -155,17 +220,29 @@ public sealed partial class PyStr : PyObject
         if (key is PyInt i)
         {
             long idx = i.IsBig ? long.MaxValue : i.Value;
-            if (idx < 0) idx += Value.Length;
-            if (idx < 0 || idx >= Value.Length) throw Exc.IndexError("string index out of range");
-            return CharAt((int)idx);
+            int n = CodePointCount;
+            if (idx < 0) idx += n;
+            if (idx < 0 || idx >= n) throw Exc.IndexError("string index out of range");
+            return CodePointAt((int)idx);
         }
         if (key is PySlice sl)
         {
-            sl.Indices(Value.Length, out long start, out long stop, out long step, out long len);
-            if (step == 1) return FromString(Value.Substring((int)start, (int)len));
-            var sb = new StringBuilder((int)len);
-            for (long k = 0, j = start; k < len; k++, j += step) sb.Append(Value[(int)j]);
-            return FromString(sb.ToString());
+            var offsets = CodePointOffsets;
+            sl.Indices(CodePointCount, out long start, out long stop, out long step, out long len);
+            if (offsets is null)
+            {
+                if (step == 1) return FromString(Value.Substring((int)start, (int)len));
+                var sb = new StringBuilder((int)len);
+                for (long k = 0, j = start; k < len; k++, j += step) sb.Append(Value[(int)j]);
+                return FromString(sb.ToString());
+            }
+            var sbc = new StringBuilder((int)len);
+            for (long k = 0, j = start; k < len; k++, j += step)
+            {
+                int from = offsets[j], to = j + 1 < offsets.Length ? offsets[j + 1] : Value.Length;
+                sbc.Append(Value, from, to - from);
+            }
+            return FromString(sbc.ToString());
         }
         if (Ops.TryIndex(key, out long ix)) { using var tmp = new TempRef(PyInt.FromLong(ix)); return GetItem(tmp.Value); }
         throw Exc.TypeError($"string indices must be integers, not '{key.Type.Name}'");
@@ -227,7 +304,7 @@ public sealed class PyStrIterator : PyObject
     public override PyObject? Next()
     {
         if (_s is null) return null;
-        if (_i < _s.Value.Length) return _s.CharAt(_i++);
+        if (_i < _s.CodePointCount) return _s.CodePointAt(_i++);
         var s = _s; _s = null; s.Decref();
         return null;
     }
