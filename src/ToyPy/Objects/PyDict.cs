@@ -312,7 +312,11 @@ public sealed partial class PyDict : PyObject
 
     // ------------------------------------------------------------------ protocols
 
-    protected internal override void ClearReferences() => Clear();
+    protected internal override void ClearReferences()
+    {
+        Clear();
+        ReleaseSubclassParts();
+    }
 
     public override void Traverse(Action<PyObject> visit)
     {
@@ -322,7 +326,40 @@ public sealed partial class PyDict : PyObject
             visit(_entries[k].Key!);
             visit(_entries[k].Value!);
         }
+        TraverseSubclassParts(visit);
     }
+
+    // ---- instances of classes derived from dict (class Stack(dict): ...) ----
+
+    /// <summary>The __dict__ of an instance of a Python subclass (null for a plain dict).</summary>
+    public PyDict? SubclassDict;
+
+    public override PyDict? InstanceDict => Type.IsHeapType ? SubclassDict ??= new PyDict() : null;
+
+    /// <summary>Allocator used when a Python class derives from dict: the instance holds a reference to its class.</summary>
+    public static PyObject AllocSubclass(PyType type)
+    {
+        var o = new PyDict();
+        o.Type = type;
+        type.Incref();
+        return o;
+    }
+
+    private void ReleaseSubclassParts()
+    {
+        if (!Type.IsHeapType) return;
+        var d = SubclassDict; SubclassDict = null;
+        d?.Decref();
+        Type.Decref();
+    }
+
+    private void TraverseSubclassParts(Action<PyObject> visit)
+    {
+        if (!Type.IsHeapType) return;
+        if (SubclassDict is not null) visit(SubclassDict);
+        visit(Type);
+    }
+
 
     public override PyStr Repr()
     {
@@ -408,7 +445,6 @@ public sealed partial class PyDict : PyObject
         int npos = args.Length - (kwnames?.Count ?? 0);
         if (npos > 1) throw Exc.TypeError($"dict expected at most 1 argument, got {npos}");
         var d = new PyDict();
-        if (type != PyTypes.Dict) { d.Type = type; if (type.IsHeapType) type.Incref(); }
         try
         {
             if (npos == 1) d.Update(args[0]);
@@ -423,6 +459,17 @@ public sealed partial class PyDict : PyObject
     internal static void InitType()
     {
         SlotWrappers.AddStandardSlots(PyTypes.Dict);
+        // dict.__init__(self, mapping_or_pairs=(), **kwargs): what a subclass's super().__init__ reaches.
+        PyTypes.Dict.AddMethod("__init__", (a, k) =>
+        {
+            var self = (PyDict)a[0];
+            var rest = a[1..];
+            int npos = rest.Length - (k?.Count ?? 0);
+            if (npos > 1) throw Exc.TypeError($"dict expected at most 1 argument, got {npos}");
+            if (npos == 1) self.Update(rest[0]);
+            for (int i = npos; i < rest.Length; i++) self.SetItem(k![i - npos], rest[i]);
+            return PyNone.Instance.NewRef();
+        });
         AddLibraryMethods(PyTypes.Dict);
     }
 }

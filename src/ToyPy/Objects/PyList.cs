@@ -98,12 +98,49 @@ public sealed partial class PyList : PyObject
         finally { it.Decref(); }
     }
 
-    protected internal override void ClearReferences() => Clear();
+    protected internal override void ClearReferences()
+    {
+        Clear();
+        ReleaseSubclassParts();
+    }
 
     public override void Traverse(Action<PyObject> visit)
     {
         for (int i = 0; i < Count; i++) visit(Items[i]);
+        TraverseSubclassParts(visit);
     }
+
+    // ---- instances of classes derived from list (class Stack(list): ...) ----
+
+    /// <summary>The __dict__ of an instance of a Python subclass (null for a plain list).</summary>
+    public PyDict? SubclassDict;
+
+    public override PyDict? InstanceDict => Type.IsHeapType ? SubclassDict ??= new PyDict() : null;
+
+    /// <summary>Allocator used when a Python class derives from list: the instance holds a reference to its class.</summary>
+    public static PyObject AllocSubclass(PyType type)
+    {
+        var o = new PyList();
+        o.Type = type;
+        type.Incref();
+        return o;
+    }
+
+    private void ReleaseSubclassParts()
+    {
+        if (!Type.IsHeapType) return;
+        var d = SubclassDict; SubclassDict = null;
+        d?.Decref();
+        Type.Decref();
+    }
+
+    private void TraverseSubclassParts(Action<PyObject> visit)
+    {
+        if (!Type.IsHeapType) return;
+        if (SubclassDict is not null) visit(SubclassDict);
+        visit(Type);
+    }
+
 
     public override PyStr Repr()
     {
@@ -277,8 +314,6 @@ public sealed partial class PyList : PyObject
     {
         var a = ArgParser.Parse("list", args, kwnames, 0, 1, "iterable");
         var l = new PyList();
-        if (type != PyTypes.List) l.Type = type;
-        if (type.IsHeapType) type.Incref();
         if (a[0] is not null) l.Extend(a[0]!);
         return l;
     }
@@ -288,6 +323,15 @@ public sealed partial class PyList : PyObject
     internal static void InitType()
     {
         SlotWrappers.AddStandardSlots(PyTypes.List);
+        // list.__init__(self, iterable=()): what a subclass's super().__init__ reaches.
+        PyTypes.List.AddMethod("__init__", (a, k) =>
+        {
+            var p = ArgParser.Parse("list", a[1..], k, 0, 1, "iterable");
+            var self = (PyList)a[0];
+            self.Clear();
+            if (p[0] is not null) self.Extend(p[0]!);
+            return PyNone.Instance.NewRef();
+        });
         AddLibraryMethods(PyTypes.List);
     }
 }

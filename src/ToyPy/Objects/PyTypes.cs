@@ -10,7 +10,7 @@ public static class PyTypes
 {
     public static readonly PyType Type = new(null, "type", null);
     public static readonly PyType Object = NewType("object", null, TypeAttributes.NewObject, t => new PyInstance(t));
-    public static readonly PyType Dict = NewType("dict", Object, PyDict.TypeNew);
+    public static readonly PyType Dict = NewType("dict", Object, PyDict.TypeNew, PyDict.AllocSubclass);
     public static readonly PyType Str = NewType("str", Object, PyStr.TypeNew);
     public static readonly PyType Int = NewType("int", Object, PyInt.TypeNew);
     public static readonly PyType Bool = NewType("bool", Int, PyBool.TypeNew, final: true);
@@ -20,7 +20,7 @@ public static class PyTypes
     public static readonly PyType EllipsisType = NewType("ellipsis", Object, null, final: true);
     public static readonly PyType Bytes = NewType("bytes", Object, PyBytes.TypeNew);
     public static readonly PyType Tuple = NewType("tuple", Object, PyTuple.TypeNew);
-    public static readonly PyType List = NewType("list", Object, PyList.TypeNew);
+    public static readonly PyType List = NewType("list", Object, PyList.TypeNew, PyList.AllocSubclass);
     public static readonly PyType Set = NewType("set", Object, PySet.TypeNew);
     public static readonly PyType FrozenSet = NewType("frozenset", Object, PySet.FrozenTypeNew);
     public static readonly PyType Range = NewType("range", Object, PyRange.TypeNew, final: true);
