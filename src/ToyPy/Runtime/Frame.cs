@@ -42,6 +42,7 @@ public sealed class Frame
     public int CurrentLine => LastI >= 0 && LastI < Code.Lines.Length ? Code.Lines[LastI] : Code.FirstLineNo;
 
     /// <summary>Prepare for running code; slots sized for localsplus + stack, all empty.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public void Init(CodeObject code, PyFunction? function, PyDict globals, PyDict builtins, PyDict? locals)
     {
         // A pooled frame is usually reused for the same function (recursion, loops
@@ -69,6 +70,7 @@ public sealed class Frame
     public void Clear() => Clear(Math.Min(Slots.Length, StackBase + Code.StackSize + 1));
 
     /// <summary>Release the frame's references; slots at and above `end` are known to be empty (a normal return leaves an empty stack).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public void Clear(int end)
     {
         if (!Live) return;

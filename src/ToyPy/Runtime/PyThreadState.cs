@@ -62,6 +62,7 @@ public sealed partial class PyThreadState
     // ------------------------------------------------------------------ frames
 
     /// <summary>Take a frame from the per-thread pool (the frame free list) and prepare it for a call.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal Frame PushFrame(CodeObject code, PyFunction? function, PyDict globals, PyDict builtins, PyDict? locals)
     {
         if (Depth >= Interp.RecursionLimit)
@@ -94,6 +95,7 @@ public sealed partial class PyThreadState
     }
 
     /// <summary>PopFrame after a normal return: only slots below sp can hold references.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void PopFrameAfterReturn(Frame frame, int sp)
     {
         frame.Clear(sp);
