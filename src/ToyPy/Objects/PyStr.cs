@@ -77,6 +77,8 @@ public sealed partial class PyStr : PyObject
         {
             if (_cpScanned) return _cpOffsets;
             var v = Value;
+            // Most strings hold no surrogates at all: a vectorised search says so quickly.
+            if (v.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') < 0) { _cpScanned = true; return null; }
             int pairs = 0;
             for (int i = 0; i + 1 < v.Length; i++)
                 if (char.IsHighSurrogate(v[i]) && char.IsLowSurrogate(v[i + 1])) { pairs++; i++; }
