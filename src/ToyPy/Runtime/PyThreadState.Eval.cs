@@ -86,10 +86,9 @@ public sealed partial class PyThreadState
     [SkipLocalsInit]
     private PyObject Loop(Frame frame)
     {
-        // The value stack is addressed through a ref to the slots' first element:
-        // no bounds checks and no covariance checks in the loop (the compiler's
-        // stack-depth computation sizes every frame; the tests run with checks).
-        ref PyObject? s0 = ref Unsafe.NullRef<PyObject?>();
+        // The slots are used through a Span: storing into a PyObject[] would
+        // cost an array-covariance check (StelemRef) on every push.
+        Span<PyObject?> s;
         int sp, ip;
         int[] code;
         PyObject[] consts;
@@ -104,7 +103,7 @@ public sealed partial class PyThreadState
     load_frame:
         CurrentFrame = frame;
         co = frame.Code;
-        s0 = ref MemoryMarshal.GetArrayDataReference(frame.Slots);
+        s = frame.Slots;
         sp = frame.Sp;
         ip = frame.Ip;
         code = co.Quickened ??= Quickening.Quicken(co);
@@ -128,56 +127,56 @@ public sealed partial class PyThreadState
 
                 case OpCode.PopTop:
                 {
-                    var v = Unsafe.Add(ref s0, --sp)!; Unsafe.Add(ref s0, sp) = null;
+                    var v = s[--sp]!; s[sp] = null;
                     Decref(v);
                     continue;
                 }
 
                 case OpCode.PushNull:
-                    Unsafe.Add(ref s0, sp++) = null;
+                    s[sp++] = null;
                     continue;
 
                 case OpCode.Copy:
                 {
-                    var v = Unsafe.Add(ref s0, sp - arg)!;
+                    var v = s[sp - arg]!;
                     v.RefCount++;
-                    Unsafe.Add(ref s0, sp++) = v;
+                    s[sp++] = v;
                     continue;
                 }
 
                 case OpCode.Swap:
-                    (Unsafe.Add(ref s0, sp - 1), Unsafe.Add(ref s0, sp - arg)) = (Unsafe.Add(ref s0, sp - arg), Unsafe.Add(ref s0, sp - 1));
+                    (s[sp - 1], s[sp - arg]) = (s[sp - arg], s[sp - 1]);
                     continue;
 
                 case OpCode.LoadConst:
                 {
                     var c = consts[arg];
                     c.RefCount++;
-                    Unsafe.Add(ref s0, sp++) = c;
+                    s[sp++] = c;
                     continue;
                 }
 
                 case OpCode.LoadFastLoadFast:
                 case OpCode.LoadFastLoadConst:
                 {
-                    var v = Unsafe.Add(ref s0, arg) ?? throw UnboundLocal(co, arg);
+                    var v = s[arg] ?? throw UnboundLocal(co, arg);
                     v.RefCount++;
-                    Unsafe.Add(ref s0, sp++) = v;
+                    s[sp++] = v;
                     // The second instruction of the pair: make it the current one.
                     word = code[ip];
                     frame.LastI = ip;
                     ip++;
                     arg = word >>> 8;
-                    var w = (OpCode)(word & 0xFF) == OpCode.LoadConst ? consts[arg] : Unsafe.Add(ref s0, arg) ?? throw UnboundLocal(co, arg);
+                    var w = (OpCode)(word & 0xFF) == OpCode.LoadConst ? consts[arg] : s[arg] ?? throw UnboundLocal(co, arg);
                     w.RefCount++;
-                    Unsafe.Add(ref s0, sp++) = w;
+                    s[sp++] = w;
                     continue;
                 }
 
                 case OpCode.CompareOpIntJump:
                 {
-                    var a = Unsafe.Add(ref s0, sp - 2)!;
-                    var b = Unsafe.Add(ref s0, sp - 1)!;
+                    var a = s[sp - 2]!;
+                    var b = s[sp - 1]!;
                     if (a.Type == intType && b.Type == intType && !Unsafe.As<PyInt>(a).IsBig && !Unsafe.As<PyInt>(b).IsBig)
                     {
                         long x = Unsafe.As<PyInt>(a).Value, y = Unsafe.As<PyInt>(b).Value;
@@ -187,7 +186,7 @@ public sealed partial class PyThreadState
                             ComparisonOperation.Eq => x == y, ComparisonOperation.Ne => x != y,
                             ComparisonOperation.Gt => x > y, _ => x >= y,
                         };
-                        Unsafe.Add(ref s0, --sp) = null; Unsafe.Add(ref s0, --sp) = null;
+                        s[--sp] = null; s[--sp] = null;
                         Decref(a); Decref(b);
                         // The jump that follows decides on t without a bool object.
                         int jump = code[ip];
@@ -197,43 +196,43 @@ public sealed partial class PyThreadState
                     }
                     // Anything else: an ordinary COMPARE_OP; the jump then runs as written.
                     var r = Ops.RichCompare(a, b, (ComparisonOperation)arg);
-                    Unsafe.Add(ref s0, --sp) = null;
-                    Unsafe.Add(ref s0, sp - 1) = r;
+                    s[--sp] = null;
+                    s[sp - 1] = r;
                     Decref(a); Decref(b);
                     continue;
                 }
 
                 case OpCode.LoadFast:
                 {
-                    var v = Unsafe.Add(ref s0, arg) ?? throw UnboundLocal(co, arg);
+                    var v = s[arg] ?? throw UnboundLocal(co, arg);
                     v.RefCount++;
-                    Unsafe.Add(ref s0, sp++) = v;
+                    s[sp++] = v;
                     continue;
                 }
 
                 case OpCode.StoreFast:
                 {
-                    var v = Unsafe.Add(ref s0, --sp); Unsafe.Add(ref s0, sp) = null;
-                    var old = Unsafe.Add(ref s0, arg);
-                    Unsafe.Add(ref s0, arg) = v;
+                    var v = s[--sp]; s[sp] = null;
+                    var old = s[arg];
+                    s[arg] = v;
                     if (old is not null) Decref(old);
                     continue;
                 }
 
                 case OpCode.DeleteFast:
-                    sp = OpDeleteFast(frame.Slots, sp, arg, frame);
+                    sp = OpDeleteFast(s, sp, arg, frame);
                     continue;
 
                 case OpCode.LoadName:
-                    sp = OpLoadName(frame.Slots, sp, arg, frame);
+                    sp = OpLoadName(s, sp, arg, frame);
                     continue;
 
                 case OpCode.StoreName:
-                    sp = OpStoreName(frame.Slots, sp, arg, frame);
+                    sp = OpStoreName(s, sp, arg, frame);
                     continue;
 
                 case OpCode.DeleteName:
-                    sp = OpDeleteName(frame.Slots, sp, arg, frame);
+                    sp = OpDeleteName(s, sp, arg, frame);
                     continue;
 
                 case OpCode.LoadGlobal:
@@ -253,32 +252,32 @@ public sealed partial class PyThreadState
                         cache ??= co.InlineCache = new object?[code.Length];
                         cache[ip - 1] = new GlobalCacheEntry(globals, globals.Version, frame.Builtins.Version, v);
                     }
-                    if ((arg & 1) != 0) Unsafe.Add(ref s0, sp++) = null;
+                    if ((arg & 1) != 0) s[sp++] = null;
                     v.RefCount++;
-                    Unsafe.Add(ref s0, sp++) = v;
+                    s[sp++] = v;
                     continue;
                 }
 
                 case OpCode.StoreGlobal:
-                    sp = OpStoreGlobal(frame.Slots, sp, arg, frame);
+                    sp = OpStoreGlobal(s, sp, arg, frame);
                     continue;
 
                 case OpCode.DeleteGlobal:
-                    sp = OpDeleteGlobal(frame.Slots, sp, arg, frame);
+                    sp = OpDeleteGlobal(s, sp, arg, frame);
                     continue;
 
                 case OpCode.LoadDeref:
                 {
-                    var v = ((PyCell)Unsafe.Add(ref s0, arg)!).Contents ?? throw UnboundFree(co, arg);
+                    var v = ((PyCell)s[arg]!).Contents ?? throw UnboundFree(co, arg);
                     v.RefCount++;
-                    Unsafe.Add(ref s0, sp++) = v;
+                    s[sp++] = v;
                     continue;
                 }
 
                 case OpCode.StoreDeref:
                 {
-                    var v = Unsafe.Add(ref s0, --sp); Unsafe.Add(ref s0, sp) = null;
-                    var cell = (PyCell)Unsafe.Add(ref s0, arg)!;
+                    var v = s[--sp]; s[sp] = null;
+                    var cell = (PyCell)s[arg]!;
                     var old = cell.Contents;
                     cell.Contents = v;
                     if (old is not null) Decref(old);
@@ -286,61 +285,61 @@ public sealed partial class PyThreadState
                 }
 
                 case OpCode.DeleteDeref:
-                    sp = OpDeleteDeref(frame.Slots, sp, arg, frame);
+                    sp = OpDeleteDeref(s, sp, arg, frame);
                     continue;
 
                 case OpCode.LoadClosure:
-                    sp = OpLoadClosure(frame.Slots, sp, arg, frame);
+                    sp = OpLoadClosure(s, sp, arg, frame);
                     continue;
 
                 case OpCode.LoadClassDeref:
-                    sp = OpLoadClassDeref(frame.Slots, sp, arg, frame);
+                    sp = OpLoadClassDeref(s, sp, arg, frame);
                     continue;
 
                 case OpCode.MakeCell:
-                    Unsafe.Add(ref s0, arg) = new PyCell(Unsafe.Add(ref s0, arg)); // the cell takes over the slot's reference
+                    s[arg] = new PyCell(s[arg]); // the cell takes over the slot's reference
                     continue;
 
                 case OpCode.CopyFreeVars:
-                    sp = OpCopyFreeVars(frame.Slots, sp, arg, frame);
+                    sp = OpCopyFreeVars(s, sp, arg, frame);
                     continue;
 
                 case OpCode.LoadAttr:
-                    sp = OpLoadAttr(frame.Slots, sp, arg, frame, ip - 1);
+                    sp = OpLoadAttr(s, sp, arg, frame, ip - 1);
                     continue;
 
                 case OpCode.StoreAttr:
-                    sp = OpStoreAttr(frame.Slots, sp, arg, frame);
+                    sp = OpStoreAttr(s, sp, arg, frame);
                     continue;
 
                 case OpCode.DeleteAttr:
-                    sp = OpDeleteAttr(frame.Slots, sp, arg, frame);
+                    sp = OpDeleteAttr(s, sp, arg, frame);
                     continue;
 
                 case OpCode.LoadMethod:
-                    sp = OpLoadMethod(frame.Slots, sp, arg, frame);
+                    sp = OpLoadMethod(s, sp, arg, frame);
                     continue;
 
                 case OpCode.BinarySubscr:
-                    sp = OpBinarySubscr(frame.Slots, sp, arg, frame);
+                    sp = OpBinarySubscr(s, sp, arg, frame);
                     continue;
 
                 case OpCode.StoreSubscr:
-                    sp = OpStoreSubscr(frame.Slots, sp, arg, frame);
+                    sp = OpStoreSubscr(s, sp, arg, frame);
                     continue;
 
                 case OpCode.DeleteSubscr:
-                    sp = OpDeleteSubscr(frame.Slots, sp, arg, frame);
+                    sp = OpDeleteSubscr(s, sp, arg, frame);
                     continue;
 
                 case OpCode.BuildSlice:
-                    sp = OpBuildSlice(frame.Slots, sp, arg, frame);
+                    sp = OpBuildSlice(s, sp, arg, frame);
                     continue;
 
                 case OpCode.BinaryOp:
                 {
-                    var a = Unsafe.Add(ref s0, sp - 2)!;
-                    var b = Unsafe.Add(ref s0, sp - 1)!;
+                    var a = s[sp - 2]!;
+                    var b = s[sp - 1]!;
                     PyObject r;
                     if (a.Type == intType && b.Type == intType && !Unsafe.As<PyInt>(a).IsBig && !Unsafe.As<PyInt>(b).IsBig)
                     {
@@ -371,8 +370,8 @@ public sealed partial class PyThreadState
                     else
                         r = Ops.BinaryOp(a, b, (BinaryOperation)arg);
                     if (ReferenceEquals(r, PyNotImplemented.Instance)) { Decref(r); r = Ops.BinaryOp(a, b, (BinaryOperation)arg); }
-                    Unsafe.Add(ref s0, --sp) = null;
-                    Unsafe.Add(ref s0, sp - 1) = r;
+                    s[--sp] = null;
+                    s[sp - 1] = r;
                     Decref(a); Decref(b);
                     continue;
                 }
@@ -381,22 +380,22 @@ public sealed partial class PyThreadState
                 case OpCode.UnaryPositive:
                 case OpCode.UnaryInvert:
                 {
-                    var o = Unsafe.Add(ref s0, sp - 1)!;
+                    var o = s[sp - 1]!;
                     var op = (OpCode)(word & 0xFF);
                     var r = op == OpCode.UnaryNegative ? Ops.Negative(o) : op == OpCode.UnaryPositive ? Ops.Positive(o) : Ops.Invert(o);
-                    Unsafe.Add(ref s0, sp - 1) = r;
+                    s[sp - 1] = r;
                     Decref(o);
                     continue;
                 }
 
                 case OpCode.UnaryNot:
-                    sp = OpUnaryNot(frame.Slots, sp, arg, frame);
+                    sp = OpUnaryNot(s, sp, arg, frame);
                     continue;
 
                 case OpCode.CompareOp:
                 {
-                    var a = Unsafe.Add(ref s0, sp - 2)!;
-                    var b = Unsafe.Add(ref s0, sp - 1)!;
+                    var a = s[sp - 2]!;
+                    var b = s[sp - 1]!;
                     PyObject r;
                     if (a.Type == intType && b.Type == intType && !Unsafe.As<PyInt>(a).IsBig && !Unsafe.As<PyInt>(b).IsBig)
                     {
@@ -411,18 +410,18 @@ public sealed partial class PyThreadState
                         r.RefCount++;
                     }
                     else r = Ops.RichCompare(a, b, (ComparisonOperation)arg);
-                    Unsafe.Add(ref s0, --sp) = null;
-                    Unsafe.Add(ref s0, sp - 1) = r;
+                    s[--sp] = null;
+                    s[sp - 1] = r;
                     Decref(a); Decref(b);
                     continue;
                 }
 
                 case OpCode.IsOp:
-                    sp = OpIsOp(frame.Slots, sp, arg, frame);
+                    sp = OpIsOp(s, sp, arg, frame);
                     continue;
 
                 case OpCode.ContainsOp:
-                    sp = OpContainsOp(frame.Slots, sp, arg, frame);
+                    sp = OpContainsOp(s, sp, arg, frame);
                     continue;
 
                 case OpCode.JumpForward:
@@ -437,9 +436,9 @@ public sealed partial class PyThreadState
                 case OpCode.PopJumpIfFalse:
                 case OpCode.PopJumpIfTrue:
                 {
-                    var v = Unsafe.Add(ref s0, sp - 1)!;
+                    var v = s[sp - 1]!;
                     bool t = ReferenceEquals(v, trueObj) || (!ReferenceEquals(v, falseObj) && Ops.IsTrue(v));
-                    Unsafe.Add(ref s0, --sp) = null;
+                    s[--sp] = null;
                     Decref(v);
                     if (t == ((OpCode)(word & 0xFF) == OpCode.PopJumpIfTrue)) ip = arg;
                     continue;
@@ -448,7 +447,7 @@ public sealed partial class PyThreadState
                 case OpCode.PopJumpIfNone:
                 case OpCode.PopJumpIfNotNone:
                 {
-                    var v = Unsafe.Add(ref s0, --sp)!; Unsafe.Add(ref s0, sp) = null;
+                    var v = s[--sp]!; s[sp] = null;
                     bool isNone = ReferenceEquals(v, PyNone.Instance);
                     Decref(v);
                     if (isNone == ((OpCode)(word & 0xFF) == OpCode.PopJumpIfNone)) ip = arg;
@@ -458,78 +457,78 @@ public sealed partial class PyThreadState
                 case OpCode.JumpIfFalseOrPop:
                 case OpCode.JumpIfTrueOrPop:
                 {
-                    var v = Unsafe.Add(ref s0, sp - 1)!;
+                    var v = s[sp - 1]!;
                     bool t = Ops.IsTrue(v);
                     if (t == ((OpCode)(word & 0xFF) == OpCode.JumpIfTrueOrPop)) ip = arg;
-                    else { Unsafe.Add(ref s0, --sp) = null; Decref(v); }
+                    else { s[--sp] = null; Decref(v); }
                     continue;
                 }
 
                 case OpCode.GetIter:
-                    sp = OpGetIter(frame.Slots, sp, arg, frame);
+                    sp = OpGetIter(s, sp, arg, frame);
                     continue;
 
                 case OpCode.ForIter:
                 {
-                    var it = Unsafe.Add(ref s0, sp - 1)!;
+                    var it = s[sp - 1]!;
                     frame.Ip = ip; frame.Sp = sp;
                     var next = it.Type.IsHeapType ? Ops.Next(it) : it.Next();
-                    if (next is not null) { Unsafe.Add(ref s0, sp++) = next; continue; }
-                    Unsafe.Add(ref s0, --sp) = null;
+                    if (next is not null) { s[sp++] = next; continue; }
+                    s[--sp] = null;
                     Decref(it);
                     ip = arg;
                     continue;
                 }
 
                 case OpCode.BuildTuple:
-                    sp = OpBuildTuple(frame.Slots, sp, arg, frame);
+                    sp = OpBuildTuple(s, sp, arg, frame);
                     continue;
 
                 case OpCode.BuildList:
-                    sp = OpBuildList(frame.Slots, sp, arg, frame);
+                    sp = OpBuildList(s, sp, arg, frame);
                     continue;
 
                 case OpCode.BuildSet:
-                    sp = OpBuildSet(frame.Slots, sp, arg, frame);
+                    sp = OpBuildSet(s, sp, arg, frame);
                     continue;
 
                 case OpCode.BuildMap:
-                    sp = OpBuildMap(frame.Slots, sp, arg, frame);
+                    sp = OpBuildMap(s, sp, arg, frame);
                     continue;
 
                 case OpCode.BuildConstKeyMap:
-                    sp = OpBuildConstKeyMap(frame.Slots, sp, arg, frame);
+                    sp = OpBuildConstKeyMap(s, sp, arg, frame);
                     continue;
 
                 case OpCode.BuildString:
-                    sp = OpBuildString(frame.Slots, sp, arg, frame);
+                    sp = OpBuildString(s, sp, arg, frame);
                     continue;
 
                 case OpCode.ListAppend:
-                    sp = OpListAppend(frame.Slots, sp, arg, frame);
+                    sp = OpListAppend(s, sp, arg, frame);
                     continue;
 
                 case OpCode.SetAdd:
-                    sp = OpSetAdd(frame.Slots, sp, arg, frame);
+                    sp = OpSetAdd(s, sp, arg, frame);
                     continue;
 
                 case OpCode.MapAdd:
-                    sp = OpMapAdd(frame.Slots, sp, arg, frame);
+                    sp = OpMapAdd(s, sp, arg, frame);
                     continue;
 
                 case OpCode.ListExtend:
-                    sp = OpListExtend(frame.Slots, sp, arg, frame);
+                    sp = OpListExtend(s, sp, arg, frame);
                     continue;
 
                 case OpCode.SetUpdate:
-                    sp = OpSetUpdate(frame.Slots, sp, arg, frame);
+                    sp = OpSetUpdate(s, sp, arg, frame);
                     continue;
 
                 case OpCode.DictUpdate:
                 case OpCode.DictMerge:
                 {
-                    var update = Unsafe.Add(ref s0, sp - 1)!;
-                    var d = (PyDict)Unsafe.Add(ref s0, sp - 1 - arg)!;
+                    var update = s[sp - 1]!;
+                    var d = (PyDict)s[sp - 1 - arg]!;
                     bool merge = (OpCode)(word & 0xFF) == OpCode.DictMerge;
                     if (update is not PyDict)
                     {
@@ -539,25 +538,25 @@ public sealed partial class PyThreadState
                         Decref(keysAttr);
                     }
                     d.Update(update, errorOnDuplicate: merge);
-                    Unsafe.Add(ref s0, --sp) = null;
+                    s[--sp] = null;
                     Decref(update);
                     continue;
                 }
 
                 case OpCode.ListToTuple:
-                    sp = OpListToTuple(frame.Slots, sp, arg, frame);
+                    sp = OpListToTuple(s, sp, arg, frame);
                     continue;
 
                 case OpCode.UnpackSequence:
-                    sp = OpUnpackSequence(frame.Slots, sp, arg, frame);
+                    sp = OpUnpackSequence(s, sp, arg, frame);
                     continue;
 
                 case OpCode.UnpackEx:
-                    sp = OpUnpackEx(frame.Slots, sp, arg, frame);
+                    sp = OpUnpackEx(s, sp, arg, frame);
                     continue;
 
                 case OpCode.FormatValue:
-                    sp = OpFormatValue(frame.Slots, sp, arg, frame);
+                    sp = OpFormatValue(s, sp, arg, frame);
                     continue;
 
                 case OpCode.KwNames:
@@ -568,11 +567,11 @@ public sealed partial class PyThreadState
                 {
                     int argc = arg;
                     int baseIdx = sp - argc - 2;
-                    var first = Unsafe.Add(ref s0, baseIdx);
+                    var first = s[baseIdx];
                     PyObject callable;
                     int argStart, nargs = argc;
                     if (first is not null) { callable = first; argStart = baseIdx + 1; nargs++; }
-                    else { callable = Unsafe.Add(ref s0, baseIdx + 1)!; argStart = baseIdx + 2; }
+                    else { callable = s[baseIdx + 1]!; argStart = baseIdx + 2; }
                     var kw = kwnames;
                     kwnames = null;
 
@@ -586,11 +585,11 @@ public sealed partial class PyThreadState
                             // The common call: move the argument references into the callee's locals.
                             callee = PushFrame(fc, f, f.Globals, f.Builtins, null);
                             Span<PyObject?> cs = callee.Slots;
-                            for (int i = 0; i < nargs; i++) { cs[i] = Unsafe.Add(ref s0, argStart + i); Unsafe.Add(ref s0, argStart + i) = null; }
+                            for (int i = 0; i < nargs; i++) { cs[i] = s[argStart + i]; s[argStart + i] = null; }
                         }
-                        else callee = PushBoundFrame(f, frame.Slots, argStart, nargs, kw);
+                        else callee = PushBoundFrame(f, s, argStart, nargs, kw);
                         // The callable's stack reference now belongs to the callee frame.
-                        Unsafe.Add(ref s0, baseIdx) = null; Unsafe.Add(ref s0, baseIdx + 1) = null;
+                        s[baseIdx] = null; s[baseIdx + 1] = null;
                         frame.Sp = baseIdx;
                         callee.Back = frame;
                         frame = callee;
@@ -600,7 +599,7 @@ public sealed partial class PyThreadState
                     if (callable is PyType cls && cls.IsHeapType && first is null && InlineInit(cls) is { } init)
                     {
                         frame.Ip = ip;
-                        var callee = PushInitFrame(cls, init, frame.Slots, baseIdx, argc, kw);
+                        var callee = PushInitFrame(cls, init, s, baseIdx, argc, kw);
                         frame.Sp = baseIdx;
                         callee.Back = frame;
                         frame = callee;
@@ -608,38 +607,38 @@ public sealed partial class PyThreadState
                     }
 
                     frame.Ip = ip; frame.Sp = sp;
-                    var result = Ops.Call(callable, new ReadOnlySpan<PyObject>(frame.Slots!, argStart, nargs), kw);
+                    var result = Ops.Call(callable, s.Slice(argStart, nargs)!, kw);
                     for (int i = sp - 1; i >= baseIdx; i--)
                     {
-                        var v = Unsafe.Add(ref s0, i);
-                        if (v is not null) { Unsafe.Add(ref s0, i) = null; Decref(v); }
+                        var v = s[i];
+                        if (v is not null) { s[i] = null; Decref(v); }
                     }
                     sp = baseIdx;
-                    Unsafe.Add(ref s0, sp++) = result;
+                    s[sp++] = result;
                     if (EvalBreaker != 0) { frame.Ip = ip; frame.Sp = sp; HandleEvalBreaker(); }
                     continue;
                 }
 
                 case OpCode.CallFunctionEx:
-                    sp = OpCallFunctionEx(frame.Slots, sp, arg, frame, ip);
+                    sp = OpCallFunctionEx(s, sp, arg, frame, ip);
                     continue;
 
                 case OpCode.MakeFunction:
-                    sp = OpMakeFunction(frame.Slots, sp, arg, frame);
+                    sp = OpMakeFunction(s, sp, arg, frame);
                     continue;
 
                 case OpCode.LoadBuildClass:
-                    sp = OpLoadBuildClass(frame.Slots, sp, arg, frame);
+                    sp = OpLoadBuildClass(s, sp, arg, frame);
                     continue;
 
                 case OpCode.ReturnValue:
                 {
-                    var result = Unsafe.Add(ref s0, --sp)!; Unsafe.Add(ref s0, sp) = null;
+                    var result = s[--sp]!; s[sp] = null;
                     if (frame.InitInstance is { } inst)
                     {
                         if (!ReferenceEquals(result, PyNone.Instance))
                         {
-                            Unsafe.Add(ref s0, sp++) = result;
+                            s[sp++] = result;
                             throw Exc.TypeError($"__init__() should return None, not '{result.Type.Name}'");
                         }
                         Decref(result);
@@ -669,32 +668,32 @@ public sealed partial class PyThreadState
 
                 case OpCode.YieldValue:
                 {
-                    var v = Unsafe.Add(ref s0, --sp)!; Unsafe.Add(ref s0, sp) = null;
+                    var v = s[--sp]!; s[sp] = null;
                     frame.Ip = ip; frame.Sp = sp;
                     LastExit = FrameExit.Yielded;
                     return v;
                 }
 
                 case OpCode.GetYieldFromIter:
-                    sp = OpGetYieldFromIter(frame.Slots, sp, arg, frame);
+                    sp = OpGetYieldFromIter(s, sp, arg, frame);
                     continue;
 
                 case OpCode.Send:
-                    sp = OpSend(frame.Slots, sp, arg, frame, ip, out bool sendDone);
+                    sp = OpSend(s, sp, arg, frame, ip, out bool sendDone);
                     if (sendDone) ip = arg;
                     continue;
 
                 case OpCode.PushExcInfo:
-                    sp = OpPushExcInfo(frame.Slots, sp, arg, frame);
+                    sp = OpPushExcInfo(s, sp, arg, frame);
                     continue;
 
                 case OpCode.PopExcept:
-                    sp = OpPopExcept(frame.Slots, sp, arg, frame);
+                    sp = OpPopExcept(s, sp, arg, frame);
                     continue;
 
                 case OpCode.Reraise:
                 {
-                    var exc = Unsafe.Add(ref s0, --sp)!; Unsafe.Add(ref s0, sp) = null;
+                    var exc = s[--sp]!; s[sp] = null;
                     // The lasti saved below the exception (arg != 0) only restores
                     // f_lineno in CPython; handler lookup uses this instruction's
                     // own position (ceval.c: "We can't use frame->f_lasti here").
@@ -704,35 +703,35 @@ public sealed partial class PyThreadState
                 }
 
                 case OpCode.CheckExcMatch:
-                    sp = OpCheckExcMatch(frame.Slots, sp, arg, frame);
+                    sp = OpCheckExcMatch(s, sp, arg, frame);
                     continue;
 
                 case OpCode.RaiseVarargs:
-                    sp = OpRaiseVarargs(frame.Slots, sp, arg, frame);
+                    sp = OpRaiseVarargs(s, sp, arg, frame);
                     continue;
 
                 case OpCode.LoadAssertionError:
-                    Unsafe.Add(ref s0, sp++) = ExceptionTypes.AssertionError.NewRef();
+                    s[sp++] = ExceptionTypes.AssertionError.NewRef();
                     continue;
 
                 case OpCode.BeforeWith:
-                    sp = OpBeforeWith(frame.Slots, sp, arg, frame);
+                    sp = OpBeforeWith(s, sp, arg, frame);
                     continue;
 
                 case OpCode.WithExceptStart:
-                    sp = OpWithExceptStart(frame.Slots, sp, arg, frame);
+                    sp = OpWithExceptStart(s, sp, arg, frame);
                     continue;
 
                 case OpCode.ImportName:
-                    sp = OpImportName(frame.Slots, sp, arg, frame);
+                    sp = OpImportName(s, sp, arg, frame);
                     continue;
 
                 case OpCode.ImportFrom:
-                    sp = OpImportFrom(frame.Slots, sp, arg, frame);
+                    sp = OpImportFrom(s, sp, arg, frame);
                     continue;
 
                 case OpCode.ImportStar:
-                    sp = OpImportStar(frame.Slots, sp, arg, frame);
+                    sp = OpImportStar(s, sp, arg, frame);
                     continue;
 
                 default:
