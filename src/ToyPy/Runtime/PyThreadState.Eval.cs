@@ -743,381 +743,381 @@ public sealed partial class PyThreadState
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpBuildSet(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var set = new PySet();
-            try { for (int i = sp - arg; i < sp; i++) set.Add(s[i]!); }
-            catch { set.Decref(); throw; }
-            for (int i = 0; i < arg; i++) { var v = s[--sp]!; s[sp] = null; Decref(v); }
-            s[sp++] = set;
-            return sp;
+        var set = new PySet();
+        try { for (int i = sp - arg; i < sp; i++) set.Add(s[i]!); }
+        catch { set.Decref(); throw; }
+        for (int i = 0; i < arg; i++) { var v = s[--sp]!; s[sp] = null; Decref(v); }
+        s[sp++] = set;
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpBuildMap(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var d = new PyDict();
-            try { for (int i = sp - 2 * arg; i < sp; i += 2) d.SetItem(s[i]!, s[i + 1]!); }
-            catch { d.Decref(); throw; }
-            for (int i = 0; i < 2 * arg; i++) { var v = s[--sp]!; s[sp] = null; Decref(v); }
-            s[sp++] = d;
-            return sp;
+        var d = new PyDict();
+        try { for (int i = sp - 2 * arg; i < sp; i += 2) d.SetItem(s[i]!, s[i + 1]!); }
+        catch { d.Decref(); throw; }
+        for (int i = 0; i < 2 * arg; i++) { var v = s[--sp]!; s[sp] = null; Decref(v); }
+        s[sp++] = d;
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpBuildConstKeyMap(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var keys = (PyTuple)s[sp - 1]!;
-            var d = new PyDict();
-            try { for (int i = 0; i < arg; i++) d.SetItem(keys[i], s[sp - 1 - arg + i]!); }
-            catch { d.Decref(); throw; }
-            for (int i = 0; i <= arg; i++) { var v = s[--sp]!; s[sp] = null; Decref(v); }
-            s[sp++] = d;
-            return sp;
+        var keys = (PyTuple)s[sp - 1]!;
+        var d = new PyDict();
+        try { for (int i = 0; i < arg; i++) d.SetItem(keys[i], s[sp - 1 - arg + i]!); }
+        catch { d.Decref(); throw; }
+        for (int i = 0; i <= arg; i++) { var v = s[--sp]!; s[sp] = null; Decref(v); }
+        s[sp++] = d;
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpListExtend(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var iterable = s[sp - 1]!;
-            var list = (PyList)s[sp - 1 - arg]!;
-            try { list.Extend(iterable); }
-            catch (PyException e) when (e.Value.Type == ExceptionTypes.TypeError && !iterable.Type.IsHeapType && iterable is not (PyList or PyTuple or PyStr or PyDict or PySet or PyRange or PyGenerator))
-            {
-                e.Value.Decref();
-                throw Exc.TypeError($"Value after * must be an iterable, not {iterable.Type.Name}");
-            }
-            s[--sp] = null;
-            Decref(iterable);
-            return sp;
+        var iterable = s[sp - 1]!;
+        var list = (PyList)s[sp - 1 - arg]!;
+        try { list.Extend(iterable); }
+        catch (PyException e) when (e.Value.Type == ExceptionTypes.TypeError && !iterable.Type.IsHeapType && iterable is not (PyList or PyTuple or PyStr or PyDict or PySet or PyRange or PyGenerator))
+        {
+            e.Value.Decref();
+            throw Exc.TypeError($"Value after * must be an iterable, not {iterable.Type.Name}");
+        }
+        s[--sp] = null;
+        Decref(iterable);
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpFormatValue(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            bool hasSpec = (arg & 4) != 0;
-            var spec = hasSpec ? (PyStr)s[sp - 1]! : null;
-            var v = s[sp - (hasSpec ? 2 : 1)]!;
-            PyObject converted = (arg & 3) switch
-            {
-                1 => Ops.Str(v),
-                2 => Ops.Repr(v),
-                3 => Modules.Builtins.Ascii(v),
-                _ => v.NewRef(),
-            };
-            PyStr r;
-            try
-            {
-                r = converted.Type == PyTypes.Str && (spec is null || spec.Value.Length == 0)
-                    ? (PyStr)converted.NewRef()
-                    : Ops.Format(converted, spec?.Value ?? "");
-            }
-            finally { Decref(converted); }
-            if (hasSpec) { s[--sp] = null; Decref(spec!); }
-            s[sp - 1] = r;
-            Decref(v);
-            return sp;
+        bool hasSpec = (arg & 4) != 0;
+        var spec = hasSpec ? (PyStr)s[sp - 1]! : null;
+        var v = s[sp - (hasSpec ? 2 : 1)]!;
+        PyObject converted = (arg & 3) switch
+        {
+            1 => Ops.Str(v),
+            2 => Ops.Repr(v),
+            3 => Modules.Builtins.Ascii(v),
+            _ => v.NewRef(),
+        };
+        PyStr r;
+        try
+        {
+            r = converted.Type == PyTypes.Str && (spec is null || spec.Value.Length == 0)
+                ? (PyStr)converted.NewRef()
+                : Ops.Format(converted, spec?.Value ?? "");
+        }
+        finally { Decref(converted); }
+        if (hasSpec) { s[--sp] = null; Decref(spec!); }
+        s[sp - 1] = r;
+        Decref(v);
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpCallFunctionEx(Span<PyObject?> s, int sp, int arg, Frame frame, int ip)
     {
-            bool hasKw = (arg & 1) != 0;
-            var kwargs = hasKw ? s[sp - 1] : null;
-            var callargs = (PyTuple)s[sp - (hasKw ? 2 : 1)]!;
-            var callable = s[sp - (hasKw ? 3 : 2)]!;
-            int baseIdx = sp - (hasKw ? 4 : 3);
-            frame.Ip = ip; frame.Sp = sp;
-            PyObject result;
-            if (kwargs is PyDict kd && kd.Count > 0)
+        bool hasKw = (arg & 1) != 0;
+        var kwargs = hasKw ? s[sp - 1] : null;
+        var callargs = (PyTuple)s[sp - (hasKw ? 2 : 1)]!;
+        var callable = s[sp - (hasKw ? 3 : 2)]!;
+        int baseIdx = sp - (hasKw ? 4 : 3);
+        frame.Ip = ip; frame.Sp = sp;
+        PyObject result;
+        if (kwargs is PyDict kd && kd.Count > 0)
+        {
+            var all = new PyObject[callargs.Count + kd.Count];
+            var knames = new PyObject[kd.Count];
+            callargs.Items.CopyTo(all, 0);
+            int k = 0;
+            foreach (var (key, value) in kd.Items())
             {
-                var all = new PyObject[callargs.Count + kd.Count];
-                var knames = new PyObject[kd.Count];
-                callargs.Items.CopyTo(all, 0);
-                int k = 0;
-                foreach (var (key, value) in kd.Items())
-                {
-                    if (key is not PyStr) throw Exc.TypeError("keywords must be strings");
-                    all[callargs.Count + k] = value;
-                    knames[k++] = key.NewRef();
-                }
-                using var names2 = new TempRef(PyTuple.Create(knames));
-                result = Ops.Call(callable, all, (PyTuple)names2.Value);
+                if (key is not PyStr) throw Exc.TypeError("keywords must be strings");
+                all[callargs.Count + k] = value;
+                knames[k++] = key.NewRef();
             }
-            else result = Ops.Call(callable, callargs.Items, null);
-            for (int i = sp - 1; i >= baseIdx; i--)
-            {
-                var v = s[i];
-                if (v is not null) { s[i] = null; Decref(v); }
-            }
-            sp = baseIdx;
-            s[sp++] = result;
-            return sp;
+            using var names2 = new TempRef(PyTuple.Create(knames));
+            result = Ops.Call(callable, all, (PyTuple)names2.Value);
+        }
+        else result = Ops.Call(callable, callargs.Items, null);
+        for (int i = sp - 1; i >= baseIdx; i--)
+        {
+            var v = s[i];
+            if (v is not null) { s[i] = null; Decref(v); }
+        }
+        sp = baseIdx;
+        s[sp++] = result;
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpRaiseVarargs(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            frame.Sp = sp;
-            if (arg == 0)
+        frame.Sp = sp;
+        if (arg == 0)
+        {
+            var cur = HandledException ?? throw Exc.RuntimeError("No active exception to reraise");
+            cur.RefCount++;
+            _reraising = true;
+            throw new PyException((PyBaseException)cur);
+        }
+        PyObject? cause = null;
+        if (arg == 2) { cause = s[--sp]; s[sp] = null; }
+        var raised = s[--sp]!; s[sp] = null;
+        PyBaseException e;
+        try { e = MakeException(raised, null); }
+        finally { Decref(raised); }
+        if (cause is not null)
+        {
+            PyObject? c = null;
+            try
             {
-                var cur = HandledException ?? throw Exc.RuntimeError("No active exception to reraise");
-                cur.RefCount++;
-                _reraising = true;
-                throw new PyException((PyBaseException)cur);
+                if (cause is PyNone) c = null;
+                else if (cause is PyType ct && ct.IsSubtypeOf(ExceptionTypes.BaseException)) c = Ops.Call0(ct);
+                else if (cause is PyBaseException) c = cause.NewRef();
+                else throw Exc.TypeError("exception causes must derive from BaseException");
             }
-            PyObject? cause = null;
-            if (arg == 2) { cause = s[--sp]; s[sp] = null; }
-            var raised = s[--sp]!; s[sp] = null;
-            PyBaseException e;
-            try { e = MakeException(raised, null); }
-            finally { Decref(raised); }
-            if (cause is not null)
-            {
-                PyObject? c = null;
-                try
-                {
-                    if (cause is PyNone) c = null;
-                    else if (cause is PyType ct && ct.IsSubtypeOf(ExceptionTypes.BaseException)) c = Ops.Call0(ct);
-                    else if (cause is PyBaseException) c = cause.NewRef();
-                    else throw Exc.TypeError("exception causes must derive from BaseException");
-                }
-                catch { e.Decref(); Decref(cause); throw; }
-                Decref(cause);
-                var oldCause = e.Cause;
-                e.Cause = c;
-                e.SuppressContext = true;
-                oldCause?.Decref();
-            }
-            throw new PyException(e);
+            catch { e.Decref(); Decref(cause); throw; }
+            Decref(cause);
+            var oldCause = e.Cause;
+            e.Cause = c;
+            e.SuppressContext = true;
+            oldCause?.Decref();
+        }
+        throw new PyException(e);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpBeforeWith(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var mgr = s[sp - 1]!;
-            var enter = mgr.Type.Lookup("__enter__");
-            var exit = mgr.Type.Lookup("__exit__");
-            if (enter is null || exit is null)
-                throw Exc.TypeError($"'{mgr.Type.Name}' object does not support the context manager protocol");
-            var boundExit = exit.IsDescriptor ? exit.DescrGet(mgr, mgr.Type) : exit.NewRef();
-            PyObject entered;
-            try { entered = Ops.CallSpecial(enter, mgr); }
-            catch { boundExit.Decref(); throw; }
-            s[sp - 1] = boundExit;
-            s[sp++] = entered;
-            Decref(mgr);
-            return sp;
+        var mgr = s[sp - 1]!;
+        var enter = mgr.Type.Lookup("__enter__");
+        var exit = mgr.Type.Lookup("__exit__");
+        if (enter is null || exit is null)
+            throw Exc.TypeError($"'{mgr.Type.Name}' object does not support the context manager protocol");
+        var boundExit = exit.IsDescriptor ? exit.DescrGet(mgr, mgr.Type) : exit.NewRef();
+        PyObject entered;
+        try { entered = Ops.CallSpecial(enter, mgr); }
+        catch { boundExit.Decref(); throw; }
+        s[sp - 1] = boundExit;
+        s[sp++] = entered;
+        Decref(mgr);
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpImportStar(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var module = s[sp - 1]!;
-            var loc = frame.Locals ?? throw Exc.SystemError("import * only allowed at module level");
-            if (module is PyModule pm)
+        var module = s[sp - 1]!;
+        var loc = frame.Locals ?? throw Exc.SystemError("import * only allowed at module level");
+        if (module is PyModule pm)
+        {
+            var all = pm.Dict.GetItemString("__all__");
+            if (all is not null)
             {
-                var all = pm.Dict.GetItemString("__all__");
-                if (all is not null)
+                var it = Ops.GetIter(all);
+                try
                 {
-                    var it = Ops.GetIter(all);
-                    try
+                    while (Ops.Next(it) is { } n)
                     {
-                        while (Ops.Next(it) is { } n)
-                        {
-                            using var nr = new TempRef(n);
-                            using var val = new TempRef(Ops.GetAttr(pm, (PyStr)n));
-                            loc.SetItem(n, val.Value);
-                        }
+                        using var nr = new TempRef(n);
+                        using var val = new TempRef(Ops.GetAttr(pm, (PyStr)n));
+                        loc.SetItem(n, val.Value);
                     }
-                    finally { Decref(it); }
                 }
-                else
-                {
-                    foreach (var (k, v) in pm.Dict.Items())
-                        if (k is PyStr ks && !ks.Value.StartsWith('_')) loc.SetItem(k, v);
-                }
+                finally { Decref(it); }
             }
-            s[--sp] = null;
-            Decref(module);
-            return sp;
+            else
+            {
+                foreach (var (k, v) in pm.Dict.Items())
+                    if (k is PyStr ks && !ks.Value.StartsWith('_')) loc.SetItem(k, v);
+            }
+        }
+        s[--sp] = null;
+        Decref(module);
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpImportFrom(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var module = s[sp - 1]!;
-            var name = frame.Code.Names[arg];
-            var v = Ops.GetAttrOrNull(module, name);
-            if (v is null)
-            {
-                string modName = module is PyModule pm ? pm.Name : "?";
-                string where = module is PyModule pm2 && pm2.Dict.GetItemString("__file__") is PyStr file ? file.Value : "unknown location";
-                throw Exc.ImportError(module is PyModule pm3 && Interp.IsBuiltinModule(pm3.Name)
-                    ? $"cannot import name '{name.Value}' from '{modName}' (unknown location)"
-                    : $"cannot import name '{name.Value}' from '{modName}' ({where})");
-            }
-            s[sp++] = v;
-            return sp;
+        var module = s[sp - 1]!;
+        var name = frame.Code.Names[arg];
+        var v = Ops.GetAttrOrNull(module, name);
+        if (v is null)
+        {
+            string modName = module is PyModule pm ? pm.Name : "?";
+            string where = module is PyModule pm2 && pm2.Dict.GetItemString("__file__") is PyStr file ? file.Value : "unknown location";
+            throw Exc.ImportError(module is PyModule pm3 && Interp.IsBuiltinModule(pm3.Name)
+                ? $"cannot import name '{name.Value}' from '{modName}' (unknown location)"
+                : $"cannot import name '{name.Value}' from '{modName}' ({where})");
+        }
+        s[sp++] = v;
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpImportName(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var fromlist = s[sp - 1]!;
-            var level = s[sp - 2]!;
-            var module = Interp.Import(this, frame.Code.Names[arg].Value, level is PyInt li ? (int)li.Value : 0,
-                fromList: fromlist is not PyNone && Ops.IsTrue(fromlist));
-            s[--sp] = null;
-            s[sp - 1] = module;
-            Decref(fromlist); Decref(level);
-            return sp;
+        var fromlist = s[sp - 1]!;
+        var level = s[sp - 2]!;
+        var module = Interp.Import(this, frame.Code.Names[arg].Value, level is PyInt li ? (int)li.Value : 0,
+            fromList: fromlist is not PyNone && Ops.IsTrue(fromlist));
+        s[--sp] = null;
+        s[sp - 1] = module;
+        Decref(fromlist); Decref(level);
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpUnpackEx(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var seq = s[sp - 1]!;
-            int before = arg & 0xFF, after = arg >> 8;
-            var items = UnpackIterable(seq, before, after);
-            s[--sp] = null;
-            for (int i = items.Length - 1; i >= 0; i--) s[sp++] = items[i];
-            Decref(seq);
-            return sp;
+        var seq = s[sp - 1]!;
+        int before = arg & 0xFF, after = arg >> 8;
+        var items = UnpackIterable(seq, before, after);
+        s[--sp] = null;
+        for (int i = items.Length - 1; i >= 0; i--) s[sp++] = items[i];
+        Decref(seq);
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpSend(Span<PyObject?> s, int sp, int arg, Frame frame, int ip, out bool done)
     {
-            done = false;
-            var v = s[sp - 1]!;
-            var receiver = s[sp - 2]!;
-            frame.Ip = ip; frame.Sp = sp;
-            PyObject? r;
-            if (receiver is PyGenerator g) r = ResumeGenerator(g, ReferenceEquals(v, PyNone.Instance) ? null : v, null);
-            else if (ReferenceEquals(v, PyNone.Instance)) r = Ops.Next(receiver);
-            else r = Ops.CallMethod(receiver, "send", new[] { v });
-            s[--sp] = null;
-            Decref(v);
-            if (r is not null) { s[sp++] = r; return sp; }
-            // The sub-iterator returned: its return value replaces it.
-            PyObject retval = receiver is PyGenerator g2 && g2.ReturnValue is { } rv ? rv : PyNone.Instance.NewRef();
-            if (receiver is PyGenerator g3) g3.ReturnValue = null;
-            s[sp - 1] = retval;
-            Decref(receiver);
-            done = true;
-            return sp;
+        done = false;
+        var v = s[sp - 1]!;
+        var receiver = s[sp - 2]!;
+        frame.Ip = ip; frame.Sp = sp;
+        PyObject? r;
+        if (receiver is PyGenerator g) r = ResumeGenerator(g, ReferenceEquals(v, PyNone.Instance) ? null : v, null);
+        else if (ReferenceEquals(v, PyNone.Instance)) r = Ops.Next(receiver);
+        else r = Ops.CallMethod(receiver, "send", new[] { v });
+        s[--sp] = null;
+        Decref(v);
+        if (r is not null) { s[sp++] = r; return sp; }
+        // The sub-iterator returned: its return value replaces it.
+        PyObject retval = receiver is PyGenerator g2 && g2.ReturnValue is { } rv ? rv : PyNone.Instance.NewRef();
+        if (receiver is PyGenerator g3) g3.ReturnValue = null;
+        s[sp - 1] = retval;
+        Decref(receiver);
+        done = true;
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpWithExceptStart(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var exc = s[sp - 1]!;
-            var exit = s[sp - 4]!;
-            Span<PyObject> args = [exc.Type, exc, PyNone.Instance];
-            var r = Ops.Call(exit, args, null);
-            s[sp++] = r;
-            return sp;
+        var exc = s[sp - 1]!;
+        var exit = s[sp - 4]!;
+        Span<PyObject> args = [exc.Type, exc, PyNone.Instance];
+        var r = Ops.Call(exit, args, null);
+        s[sp++] = r;
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpCheckExcMatch(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var type = s[sp - 1]!;
-            var exc = s[sp - 2]!;
-            bool match = ExceptionMatches(exc, type);
-            s[sp - 1] = match ? PyBool.True.NewRef() : PyBool.False.NewRef();
-            Decref(type);
-            return sp;
+        var type = s[sp - 1]!;
+        var exc = s[sp - 2]!;
+        bool match = ExceptionMatches(exc, type);
+        s[sp - 1] = match ? PyBool.True.NewRef() : PyBool.False.NewRef();
+        Decref(type);
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpBuildString(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var sb = new StringBuilder();
-            for (int i = sp - arg; i < sp; i++) sb.Append(((PyStr)s[i]!).Value);
-            for (int i = 0; i < arg; i++) { var v = s[--sp]!; s[sp] = null; Decref(v); }
-            s[sp++] = PyStr.FromString(sb.ToString());
-            return sp;
+        var sb = new StringBuilder();
+        for (int i = sp - arg; i < sp; i++) sb.Append(((PyStr)s[i]!).Value);
+        for (int i = 0; i < arg; i++) { var v = s[--sp]!; s[sp] = null; Decref(v); }
+        s[sp++] = PyStr.FromString(sb.ToString());
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpMakeFunction(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var fcode = (CodeObject)s[--sp]!; s[sp] = null;
-            var fn = new PyFunction(fcode, frame.Globals, frame.Builtins);
-            Decref(fcode);
-            if ((arg & 8) != 0) { fn.Closure = (PyTuple)s[--sp]!; s[sp] = null; }
-            if ((arg & 4) != 0) { var ann = s[--sp]!; s[sp] = null; Decref(ann); }
-            if ((arg & 2) != 0) { fn.KwDefaults = (PyDict)s[--sp]!; s[sp] = null; }
-            if ((arg & 1) != 0) { fn.Defaults = (PyTuple)s[--sp]!; s[sp] = null; }
-            s[sp++] = fn;
-            return sp;
+        var fcode = (CodeObject)s[--sp]!; s[sp] = null;
+        var fn = new PyFunction(fcode, frame.Globals, frame.Builtins);
+        Decref(fcode);
+        if ((arg & 8) != 0) { fn.Closure = (PyTuple)s[--sp]!; s[sp] = null; }
+        if ((arg & 4) != 0) { var ann = s[--sp]!; s[sp] = null; Decref(ann); }
+        if ((arg & 2) != 0) { fn.KwDefaults = (PyDict)s[--sp]!; s[sp] = null; }
+        if ((arg & 1) != 0) { fn.Defaults = (PyTuple)s[--sp]!; s[sp] = null; }
+        s[sp++] = fn;
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpDeleteName(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var loc = frame.Locals ?? throw Exc.SystemError("no locals when deleting");
-            var old = loc.Pop(frame.Code.Names[arg]) ?? throw NameNotDefined(frame.Code.Names[arg]);
-            Decref(old);
-            return sp;
+        var loc = frame.Locals ?? throw Exc.SystemError("no locals when deleting");
+        var old = loc.Pop(frame.Code.Names[arg]) ?? throw NameNotDefined(frame.Code.Names[arg]);
+        Decref(old);
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpLoadClassDeref(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var name = frame.Code.LocalsPlusNames[arg];
-            var v = frame.Locals?.GetItemString(name) ?? ((PyCell)s[arg]!).Contents ?? throw UnboundFree(frame.Code, arg);
-            v.RefCount++;
-            s[sp++] = v;
-            return sp;
+        var name = frame.Code.LocalsPlusNames[arg];
+        var v = frame.Locals?.GetItemString(name) ?? ((PyCell)s[arg]!).Contents ?? throw UnboundFree(frame.Code, arg);
+        v.RefCount++;
+        s[sp++] = v;
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpStoreAttr(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var o = s[sp - 1]!;
-            var v = s[sp - 2]!;
-            var name = frame.Code.Names[arg];
-            if (o is PyInstance pi && pi.Type.IsHeapType && TypeAttr(frame.Code, frame.LastI, pi.Type, name) is { PlainSet: true } e
-                && (e.Descr is null || !e.Descr.IsDataDescriptor))
-                (pi.Dict ??= new PyDict()).SetItem(name, v);
-            else Ops.SetAttr(o, name, v);
-            s[--sp] = null; s[--sp] = null;
-            Decref(o); Decref(v);
-            return sp;
+        var o = s[sp - 1]!;
+        var v = s[sp - 2]!;
+        var name = frame.Code.Names[arg];
+        if (o is PyInstance pi && pi.Type.IsHeapType && TypeAttr(frame.Code, frame.LastI, pi.Type, name) is { PlainSet: true } e
+            && (e.Descr is null || !e.Descr.IsDataDescriptor))
+            (pi.Dict ??= new PyDict()).SetItem(name, v);
+        else Ops.SetAttr(o, name, v);
+        s[--sp] = null; s[--sp] = null;
+        Decref(o); Decref(v);
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpDeleteAttr(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var o = s[sp - 1]!;
-            Ops.SetAttr(o, frame.Code.Names[arg], null);
-            s[--sp] = null;
-            Decref(o);
-            return sp;
+        var o = s[sp - 1]!;
+        Ops.SetAttr(o, frame.Code.Names[arg], null);
+        s[--sp] = null;
+        Decref(o);
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpDeleteSubscr(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var key = s[sp - 1]!;
-            var container = s[sp - 2]!;
-            Ops.DelItem(container, key);
-            s[--sp] = null; s[--sp] = null;
-            Decref(key); Decref(container);
-            return sp;
+        var key = s[sp - 1]!;
+        var container = s[sp - 2]!;
+        Ops.DelItem(container, key);
+        s[--sp] = null; s[--sp] = null;
+        Decref(key); Decref(container);
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpStoreSubscr(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var key = s[sp - 1]!;
-            var container = s[sp - 2]!;
-            var v = s[sp - 3]!;
-            Ops.SetItem(container, key, v);
-            s[--sp] = null; s[--sp] = null; s[--sp] = null;
-            Decref(key); Decref(container); Decref(v);
-            return sp;
+        var key = s[sp - 1]!;
+        var container = s[sp - 2]!;
+        var v = s[sp - 3]!;
+        Ops.SetItem(container, key, v);
+        s[--sp] = null; s[--sp] = null; s[--sp] = null;
+        Decref(key); Decref(container); Decref(v);
+        return sp;
     }
 
     /// <summary>A Python function call whose arguments need binding (keywords, defaults, *args): pushes the callee frame; the stack's argument references are released.</summary>
@@ -1186,312 +1186,312 @@ public sealed partial class PyThreadState
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpLoadName(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var name = frame.Code.Names[arg];
-            var v = (frame.Locals is { } loc ? LookupLocalsMapping(loc, name) : null)
-                    ?? frame.Globals.GetItemStr(name) ?? frame.Builtins.GetItemStr(name)
-                    ?? throw NameNotDefined(name);
-            v.RefCount++;
-            s[sp++] = v;
-            return sp;
+        var name = frame.Code.Names[arg];
+        var v = (frame.Locals is { } loc ? LookupLocalsMapping(loc, name) : null)
+                ?? frame.Globals.GetItemStr(name) ?? frame.Builtins.GetItemStr(name)
+                ?? throw NameNotDefined(name);
+        v.RefCount++;
+        s[sp++] = v;
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpStoreName(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var loc = frame.Locals ?? throw Exc.SystemError($"no locals found when storing {frame.Code.Names[arg].Value}");
-            loc.SetItem(frame.Code.Names[arg], s[sp - 1]!);
-            var v = s[--sp]!; s[sp] = null;
-            Decref(v);
-            return sp;
+        var loc = frame.Locals ?? throw Exc.SystemError($"no locals found when storing {frame.Code.Names[arg].Value}");
+        loc.SetItem(frame.Code.Names[arg], s[sp - 1]!);
+        var v = s[--sp]!; s[sp] = null;
+        Decref(v);
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpStoreGlobal(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            frame.Globals.SetItem(frame.Code.Names[arg], s[sp - 1]!);
-            var v = s[--sp]!; s[sp] = null;
-            Decref(v);
-            return sp;
+        frame.Globals.SetItem(frame.Code.Names[arg], s[sp - 1]!);
+        var v = s[--sp]!; s[sp] = null;
+        Decref(v);
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpDeleteGlobal(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var old = frame.Globals.Pop(frame.Code.Names[arg]) ?? throw NameNotDefined(frame.Code.Names[arg]);
-            Decref(old);
-            return sp;
+        var old = frame.Globals.Pop(frame.Code.Names[arg]) ?? throw NameNotDefined(frame.Code.Names[arg]);
+        Decref(old);
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpDeleteFast(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var old = s[arg] ?? throw UnboundLocal(frame.Code, arg);
-            s[arg] = null;
-            Decref(old);
-            return sp;
+        var old = s[arg] ?? throw UnboundLocal(frame.Code, arg);
+        s[arg] = null;
+        Decref(old);
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpDeleteDeref(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var cell = (PyCell)s[arg]!;
-            var old = cell.Contents ?? throw UnboundFree(frame.Code, arg);
-            cell.Contents = null;
-            Decref(old);
-            return sp;
+        var cell = (PyCell)s[arg]!;
+        var old = cell.Contents ?? throw UnboundFree(frame.Code, arg);
+        cell.Contents = null;
+        Decref(old);
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpLoadClosure(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var cell = s[arg]!;
-            cell.RefCount++;
-            s[sp++] = cell;
-            return sp;
+        var cell = s[arg]!;
+        cell.RefCount++;
+        s[sp++] = cell;
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpCopyFreeVars(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var closure = frame.Function!.Closure!;
-            int offset = frame.Code.NLocalsPlus - arg;
-            for (int i = 0; i < arg; i++) s[offset + i] = closure[i].NewRef();
-            return sp;
+        var closure = frame.Function!.Closure!;
+        int offset = frame.Code.NLocalsPlus - arg;
+        for (int i = 0; i < arg; i++) s[offset + i] = closure[i].NewRef();
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpLoadMethod(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var o = s[sp - 1]!;
-            var name = frame.Code.Names[arg];
-            var tp = o.Type;
-            var entry = TypeAttr(frame.Code, frame.LastI, tp, name);
-            var descr = entry.Descr;
-            if (descr is PyFunction or PyMethodDescriptor && o is not PyType && o is not PyModule && o is not PySuper && entry.PlainGet)
+        var o = s[sp - 1]!;
+        var name = frame.Code.Names[arg];
+        var tp = o.Type;
+        var entry = TypeAttr(frame.Code, frame.LastI, tp, name);
+        var descr = entry.Descr;
+        if (descr is PyFunction or PyMethodDescriptor && o is not PyType && o is not PyModule && o is not PySuper && entry.PlainGet)
+        {
+            bool shadowed = o is PyInstance pi ? pi.Dict?.GetItemStr(name) is not null : o.InstanceDict?.GetItemStr(name) is not null;
+            if (!shadowed)
             {
-                bool shadowed = o is PyInstance pi ? pi.Dict?.GetItemStr(name) is not null : o.InstanceDict?.GetItemStr(name) is not null;
-                if (!shadowed)
-                {
-                    descr.RefCount++;
-                    s[sp - 1] = descr;
-                    s[sp++] = o; // the object's reference moves up a slot: it is self
-                    return sp;
-                }
+                descr.RefCount++;
+                s[sp - 1] = descr;
+                s[sp++] = o; // the object's reference moves up a slot: it is self
+                return sp;
             }
-            var attr = Ops.GetAttr(o, name);
-            s[sp - 1] = null;
-            s[sp++] = attr;
-            Decref(o);
-            return sp;
+        }
+        var attr = Ops.GetAttr(o, name);
+        s[sp - 1] = null;
+        s[sp++] = attr;
+        Decref(o);
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpBinarySubscr(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var container = s[sp - 2]!;
-            var key = s[sp - 1]!;
-            PyObject r;
-            if (container is PyList list && key.Type == PyTypes.Int && !((PyInt)key).IsBig)
-            {
-                long i = ((PyInt)key).Value;
-                if (i < 0) i += list.Count;
-                if ((ulong)i >= (ulong)list.Count) throw Exc.IndexError("list index out of range");
-                r = list.Items[i];
-                r.RefCount++;
-            }
-            else if (container.Type == PyTypes.Dict) r = container.GetItem(key);
-            else r = Ops.GetItem(container, key);
-            s[--sp] = null;
-            s[sp - 1] = r;
-            Decref(key); Decref(container);
-            return sp;
+        var container = s[sp - 2]!;
+        var key = s[sp - 1]!;
+        PyObject r;
+        if (container is PyList list && key.Type == PyTypes.Int && !((PyInt)key).IsBig)
+        {
+            long i = ((PyInt)key).Value;
+            if (i < 0) i += list.Count;
+            if ((ulong)i >= (ulong)list.Count) throw Exc.IndexError("list index out of range");
+            r = list.Items[i];
+            r.RefCount++;
+        }
+        else if (container.Type == PyTypes.Dict) r = container.GetItem(key);
+        else r = Ops.GetItem(container, key);
+        s[--sp] = null;
+        s[sp - 1] = r;
+        Decref(key); Decref(container);
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpBuildSlice(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            PyObject step = arg == 3 ? s[--sp]! : PyNone.Instance.NewRef();
-            if (arg == 3) s[sp] = null;
-            var stop = s[--sp]!; s[sp] = null;
-            var start = s[sp - 1]!;
-            s[sp - 1] = new PySlice(start, stop, step);
-            return sp;
+        PyObject step = arg == 3 ? s[--sp]! : PyNone.Instance.NewRef();
+        if (arg == 3) s[sp] = null;
+        var stop = s[--sp]!; s[sp] = null;
+        var start = s[sp - 1]!;
+        s[sp - 1] = new PySlice(start, stop, step);
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpUnaryNot(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var o = s[sp - 1]!;
-            bool t = Ops.IsTrue(o);
-            s[sp - 1] = t ? PyBool.False.NewRef() : PyBool.True.NewRef();
-            Decref(o);
-            return sp;
+        var o = s[sp - 1]!;
+        bool t = Ops.IsTrue(o);
+        s[sp - 1] = t ? PyBool.False.NewRef() : PyBool.True.NewRef();
+        Decref(o);
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpIsOp(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var b = s[--sp]!; s[sp] = null;
-            var a = s[sp - 1]!;
-            bool t = ReferenceEquals(a, b) ^ (arg != 0);
-            s[sp - 1] = t ? PyBool.True.NewRef() : PyBool.False.NewRef();
-            Decref(a); Decref(b);
-            return sp;
+        var b = s[--sp]!; s[sp] = null;
+        var a = s[sp - 1]!;
+        bool t = ReferenceEquals(a, b) ^ (arg != 0);
+        s[sp - 1] = t ? PyBool.True.NewRef() : PyBool.False.NewRef();
+        Decref(a); Decref(b);
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpContainsOp(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var container = s[sp - 1]!;
-            var item = s[sp - 2]!;
-            bool t = Ops.Contains(container, item) ^ (arg != 0);
-            s[--sp] = null;
-            s[sp - 1] = t ? PyBool.True.NewRef() : PyBool.False.NewRef();
-            Decref(container); Decref(item);
-            return sp;
+        var container = s[sp - 1]!;
+        var item = s[sp - 2]!;
+        bool t = Ops.Contains(container, item) ^ (arg != 0);
+        s[--sp] = null;
+        s[sp - 1] = t ? PyBool.True.NewRef() : PyBool.False.NewRef();
+        Decref(container); Decref(item);
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpGetIter(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var o = s[sp - 1]!;
-            var it = Ops.GetIter(o);
-            s[sp - 1] = it;
-            Decref(o);
-            return sp;
+        var o = s[sp - 1]!;
+        var it = Ops.GetIter(o);
+        s[sp - 1] = it;
+        Decref(o);
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpBuildTuple(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var t = PyTuple.Allocate(arg);
-            for (int i = arg - 1; i >= 0; i--) { t.Items[i] = s[--sp]!; s[sp] = null; }
-            s[sp++] = t;
-            return sp;
+        var t = PyTuple.Allocate(arg);
+        for (int i = arg - 1; i >= 0; i--) { t.Items[i] = s[--sp]!; s[sp] = null; }
+        s[sp++] = t;
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpBuildList(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var items = new PyObject[Math.Max(arg, 4)];
-            for (int i = arg - 1; i >= 0; i--) { items[i] = s[--sp]!; s[sp] = null; }
-            s[sp++] = PyList.FromArrayStealing(items, arg);
-            return sp;
+        var items = new PyObject[Math.Max(arg, 4)];
+        for (int i = arg - 1; i >= 0; i--) { items[i] = s[--sp]!; s[sp] = null; }
+        s[sp++] = PyList.FromArrayStealing(items, arg);
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpListAppend(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var v = s[--sp]!; s[sp] = null;
-            ((PyList)s[sp - arg]!).AppendStealing(v);
-            return sp;
+        var v = s[--sp]!; s[sp] = null;
+        ((PyList)s[sp - arg]!).AppendStealing(v);
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpSetAdd(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var v = s[sp - 1]!;
-            ((PySet)s[sp - 1 - arg]!).Add(v);
-            s[--sp] = null;
-            Decref(v);
-            return sp;
+        var v = s[sp - 1]!;
+        ((PySet)s[sp - 1 - arg]!).Add(v);
+        s[--sp] = null;
+        Decref(v);
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpMapAdd(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var value = s[sp - 1]!;
-            var key = s[sp - 2]!;
-            ((PyDict)s[sp - 2 - arg]!).SetItem(key, value);
-            s[--sp] = null; s[--sp] = null;
-            Decref(value); Decref(key);
-            return sp;
+        var value = s[sp - 1]!;
+        var key = s[sp - 2]!;
+        ((PyDict)s[sp - 2 - arg]!).SetItem(key, value);
+        s[--sp] = null; s[--sp] = null;
+        Decref(value); Decref(key);
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpSetUpdate(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var iterable = s[sp - 1]!;
-            ((PySet)s[sp - 1 - arg]!).Update(iterable);
-            s[--sp] = null;
-            Decref(iterable);
-            return sp;
+        var iterable = s[sp - 1]!;
+        ((PySet)s[sp - 1 - arg]!).Update(iterable);
+        s[--sp] = null;
+        Decref(iterable);
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpListToTuple(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var list = (PyList)s[sp - 1]!;
-            s[sp - 1] = PyTuple.FromSpan(list.Items.AsSpan(0, list.Count));
-            Decref(list);
-            return sp;
+        var list = (PyList)s[sp - 1]!;
+        s[sp - 1] = PyTuple.FromSpan(list.Items.AsSpan(0, list.Count));
+        Decref(list);
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpUnpackSequence(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var seq = s[sp - 1]!;
-            if (seq is PyTuple t && t.Count == arg)
-            {
-                s[--sp] = null;
-                for (int i = arg - 1; i >= 0; i--) s[sp++] = t.Items[i].NewRef();
-            }
-            else if (seq is PyList l && l.Count == arg)
-            {
-                s[--sp] = null;
-                for (int i = arg - 1; i >= 0; i--) s[sp++] = l.Items[i].NewRef();
-            }
-            else
-            {
-                var items = UnpackIterable(seq, arg, -1);
-                s[--sp] = null;
-                for (int i = items.Length - 1; i >= 0; i--) s[sp++] = items[i];
-            }
-            Decref(seq);
-            return sp;
+        var seq = s[sp - 1]!;
+        if (seq is PyTuple t && t.Count == arg)
+        {
+            s[--sp] = null;
+            for (int i = arg - 1; i >= 0; i--) s[sp++] = t.Items[i].NewRef();
+        }
+        else if (seq is PyList l && l.Count == arg)
+        {
+            s[--sp] = null;
+            for (int i = arg - 1; i >= 0; i--) s[sp++] = l.Items[i].NewRef();
+        }
+        else
+        {
+            var items = UnpackIterable(seq, arg, -1);
+            s[--sp] = null;
+            for (int i = items.Length - 1; i >= 0; i--) s[sp++] = items[i];
+        }
+        Decref(seq);
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpGetYieldFromIter(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var o = s[sp - 1]!;
-            if (o is PyGenerator) return sp;
-            var it = Ops.GetIter(o);
-            s[sp - 1] = it;
-            Decref(o);
-            return sp;
+        var o = s[sp - 1]!;
+        if (o is PyGenerator) return sp;
+        var it = Ops.GetIter(o);
+        s[sp - 1] = it;
+        Decref(o);
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpPushExcInfo(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var exc = s[sp - 1]!;
-            var prev = HandledException ?? PyNone.Instance.NewRef();
-            exc.RefCount++;
-            HandledException = exc;
-            s[sp - 1] = prev;
-            s[sp++] = exc;
-            return sp;
+        var exc = s[sp - 1]!;
+        var prev = HandledException ?? PyNone.Instance.NewRef();
+        exc.RefCount++;
+        HandledException = exc;
+        s[sp - 1] = prev;
+        s[sp++] = exc;
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpPopExcept(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var prev = s[--sp]!; s[sp] = null;
-            var old = HandledException;
-            if (ReferenceEquals(prev, PyNone.Instance)) { HandledException = null; Decref(prev); }
-            else HandledException = prev;
-            if (old is not null) Decref(old);
-            return sp;
+        var prev = s[--sp]!; s[sp] = null;
+        var old = HandledException;
+        if (ReferenceEquals(prev, PyNone.Instance)) { HandledException = null; Decref(prev); }
+        else HandledException = prev;
+        if (old is not null) Decref(old);
+        return sp;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpLoadBuildClass(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-            var bc = frame.Builtins.GetItemString("__build_class__") ?? throw Exc.NameError("__build_class__ not found");
-            bc.RefCount++;
-            s[sp++] = bc;
-            return sp;
+        var bc = frame.Builtins.GetItemString("__build_class__") ?? throw Exc.NameError("__build_class__ not found");
+        bc.RefCount++;
+        s[sp++] = bc;
+        return sp;
     }
 
     /// <summary>
@@ -1538,13 +1538,13 @@ public sealed partial class PyThreadState
         PyObject? r = null;
         if (o is PyInstance pi)
         {
-            var e = TypeAttr(frame.Code, index, pi.Type, name);
-            if (e.PlainGet && (e.Descr is null || !e.Descr.IsDataDescriptor))
-            {
-                r = pi.Dict?.GetItemStr(name)?.NewRef();
-                if (r is null && e.Descr is not null)
-                    r = e.Descr.IsDescriptor ? e.Descr.DescrGet(o, pi.Type) : e.Descr.NewRef();
-            }
+        var e = TypeAttr(frame.Code, index, pi.Type, name);
+        if (e.PlainGet && (e.Descr is null || !e.Descr.IsDataDescriptor))
+        {
+            r = pi.Dict?.GetItemStr(name)?.NewRef();
+            if (r is null && e.Descr is not null)
+                r = e.Descr.IsDescriptor ? e.Descr.DescrGet(o, pi.Type) : e.Descr.NewRef();
+        }
         }
         r ??= Ops.GetAttr(o, name);
         s[sp - 1] = r;
