@@ -11,7 +11,7 @@ namespace ToyPy.Objects;
 /// compared by identity first, then hash, then Python equality. Version
 /// increases on every change so the VM can cache global lookups.
 /// </summary>
-public sealed partial class PyDict : PyObject
+public sealed partial class PyDict : PySubclassable
 {
     private struct Entry
     {
@@ -329,36 +329,8 @@ public sealed partial class PyDict : PyObject
         TraverseSubclassParts(visit);
     }
 
-    // ---- instances of classes derived from dict (class Stack(dict): ...) ----
-
-    /// <summary>The __dict__ of an instance of a Python subclass (null for a plain dict).</summary>
-    public PyDict? SubclassDict;
-
-    public override PyDict? InstanceDict => Type.IsHeapType ? SubclassDict ??= new PyDict() : null;
-
-    /// <summary>Allocator used when a Python class derives from dict: the instance holds a reference to its class.</summary>
-    public static PyObject AllocSubclass(PyType type)
-    {
-        var o = new PyDict();
-        o.Type = type;
-        type.Incref();
-        return o;
-    }
-
-    private void ReleaseSubclassParts()
-    {
-        if (!Type.IsHeapType) return;
-        var d = SubclassDict; SubclassDict = null;
-        d?.Decref();
-        Type.Decref();
-    }
-
-    private void TraverseSubclassParts(Action<PyObject> visit)
-    {
-        if (!Type.IsHeapType) return;
-        if (SubclassDict is not null) visit(SubclassDict);
-        visit(Type);
-    }
+    /// <summary>Allocator used when a Python class derives from dict.</summary>
+    public static PyObject AllocSubclass(PyType type) => AdoptType(new PyDict(), type);
 
 
     public override PyStr Repr()

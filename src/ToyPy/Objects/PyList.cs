@@ -5,7 +5,7 @@ using ToyPy.Runtime;
 namespace ToyPy.Objects;
 
 /// <summary>list (Objects/listobject.c): a growable array owning one reference per item.</summary>
-public sealed partial class PyList : PyObject
+public sealed partial class PyList : PySubclassable
 {
     public PyObject[] Items;
     public int Count;
@@ -110,36 +110,8 @@ public sealed partial class PyList : PyObject
         TraverseSubclassParts(visit);
     }
 
-    // ---- instances of classes derived from list (class Stack(list): ...) ----
-
-    /// <summary>The __dict__ of an instance of a Python subclass (null for a plain list).</summary>
-    public PyDict? SubclassDict;
-
-    public override PyDict? InstanceDict => Type.IsHeapType ? SubclassDict ??= new PyDict() : null;
-
-    /// <summary>Allocator used when a Python class derives from list: the instance holds a reference to its class.</summary>
-    public static PyObject AllocSubclass(PyType type)
-    {
-        var o = new PyList();
-        o.Type = type;
-        type.Incref();
-        return o;
-    }
-
-    private void ReleaseSubclassParts()
-    {
-        if (!Type.IsHeapType) return;
-        var d = SubclassDict; SubclassDict = null;
-        d?.Decref();
-        Type.Decref();
-    }
-
-    private void TraverseSubclassParts(Action<PyObject> visit)
-    {
-        if (!Type.IsHeapType) return;
-        if (SubclassDict is not null) visit(SubclassDict);
-        visit(Type);
-    }
+    /// <summary>Allocator used when a Python class derives from list.</summary>
+    public static PyObject AllocSubclass(PyType type) => AdoptType(new PyList(), type);
 
 
     public override PyStr Repr()
