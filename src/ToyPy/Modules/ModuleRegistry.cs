@@ -8,6 +8,7 @@ public static partial class ModuleRegistry
     public static void RegisterAll(Interpreter interp)
     {
         interp.RegisterBuiltinModule("time", Time.Create);
+        interp.RegisterBuiltinModule("_thread", ThreadModule.Create);
         RegisterLibrary(interp);
     }
 

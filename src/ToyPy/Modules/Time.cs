@@ -69,22 +69,3 @@ public static class Time
         return m;
     }
 }
-
-/// <summary>
-/// The one path every blocking call takes (Py_BEGIN_ALLOW_THREADS /
-/// Py_END_ALLOW_THREADS): the GIL is released around the wait and retaken
-/// after. With a single thread there is no lock to release yet; the GIL
-/// plugs in here.
-/// </summary>
-public static class BlockingCall
-{
-    public static void Run(PyThreadState ts, Action wait)
-    {
-        wait();
-    }
-
-    public static T Run<T>(PyThreadState ts, Func<T> wait)
-    {
-        return wait();
-    }
-}

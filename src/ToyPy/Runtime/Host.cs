@@ -20,6 +20,7 @@ public sealed class Host
         Interp = interp;
         MainThread = new PyThreadState(interp, "MainThread");
         MainThread.Attach();
+        if (interp.Mode == ThreadMode.Gil) interp.Gil.Take(MainThread);
         RegisterModules(interp);
         var builtins = (PyModule)interp.Import(MainThread, "builtins", 0);
         interp.BuiltinsDict = builtins.Dict;
@@ -61,10 +62,32 @@ public sealed class Host
         {
             status = HandleUncaught(e.Value);
         }
+        WaitForThreadShutdown();
         FinalizeMain();
         Interp.Stdout.Flush();
         Interp.Stderr.Flush();
         return status;
+    }
+
+    /// <summary>
+    /// wait_for_thread_shutdown (Python/pylifecycle.c): if threading was
+    /// imported, call threading._shutdown(), which joins every non-daemon thread.
+    /// </summary>
+    private void WaitForThreadShutdown()
+    {
+        var threading = Interp.Modules.GetItemString("threading");
+        if (threading is null) return;
+        try
+        {
+            var shutdown = Ops.GetAttrOrNull(threading, "_shutdown");
+            if (shutdown is null) return;
+            try { Ops.Call0(shutdown).Decref(); }
+            finally { shutdown.Decref(); }
+        }
+        catch (PyException e)
+        {
+            Finalizer.ReportUnraisable(MainThread, e.Value, "<module 'threading'>");
+        }
     }
 
     /// <summary>

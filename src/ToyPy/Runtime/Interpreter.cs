@@ -36,6 +36,14 @@ public sealed class Interpreter
     private readonly Dictionary<string, Func<Interpreter, PyModule>> _builtinModules = new(StringComparer.Ordinal);
     /// <summary>Exit code requested by sys.exit that escaped to the top.</summary>
     public int? ExitCode;
+    /// <summary>The global interpreter lock (used in ThreadMode.Gil).</summary>
+    public readonly Gil Gil;
+    /// <summary>Every thread state attached to an OS thread, in start order (the audit's roots, _thread._count).</summary>
+    private readonly List<PyThreadState> _threads = new();
+    /// <summary>Threads started by _thread.start_new_thread that have not finished (_thread._count()); changed under the GIL.</summary>
+    public int RunningThreads;
+    /// <summary>States of threads that have finished, kept for --gil-stats.</summary>
+    public readonly List<PyThreadState> FinishedThreads = new();
 
     public Interpreter(Stream? stdout = null, Stream? stderr = null)
     {
@@ -43,7 +51,21 @@ public sealed class Interpreter
         Stderr = new PyOutput(stderr ?? Console.OpenStandardError(), lineBuffered: true);
         Modules.Incref(); // sys.modules is held by the interpreter for the whole run
         Modules.RefCount--;
+        Gil = new Gil(this);
     }
+
+    public void AddThread(PyThreadState ts) { lock (_threads) if (!_threads.Contains(ts)) _threads.Add(ts); }
+
+    public void RemoveThread(PyThreadState ts)
+    {
+        lock (_threads)
+        {
+            if (_threads.Remove(ts)) FinishedThreads.Add(ts);
+        }
+    }
+
+    /// <summary>A snapshot of the live thread states.</summary>
+    public PyThreadState[] Threads() { lock (_threads) return _threads.ToArray(); }
 
     public void RegisterBuiltinModule(string name, Func<Interpreter, PyModule> factory) => _builtinModules[name] = factory;
 
@@ -130,7 +152,14 @@ public sealed class Interpreter
             return m;
         }
         string path = Path.Combine(ScriptDirectory, name + ".tpy");
-        if (!File.Exists(path))
+        string? source = null;
+        if (!File.Exists(path) && LibraryModules.Source(name) is { } librarySource)
+        {
+            // Library modules written in Python (threading, queue) are compiled into toypy, like CPython's frozen modules.
+            source = librarySource;
+            path = $"<frozen {name}>";
+        }
+        else if (!File.Exists(path))
         {
             var e = Exc.ModuleNotFoundError($"No module named '{name}'");
             var n = PyStr.FromString(name);
@@ -138,7 +167,7 @@ public sealed class Interpreter
             n.Decref();
             throw e;
         }
-        string source = File.ReadAllText(path);
+        source ??= File.ReadAllText(path);
         CodeObject code;
         try { code = Compile(source, path); }
         catch (SyntaxErrorException se) { throw ts.SyntaxErrorToPython(se); }

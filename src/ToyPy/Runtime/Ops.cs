@@ -504,6 +504,24 @@ public static class Ops
         return callable.Call(args, kwnames);
     }
 
+    /// <summary>callable(*args, **kwargs) (CALL_FUNCTION_EX, PyObject_Call): all borrowed; answers a new reference.</summary>
+    public static PyObject CallWithDict(PyObject callable, PyTuple args, PyDict? kwargs)
+    {
+        if (kwargs is null || kwargs.Count == 0) return Call(callable, args.Items, null);
+        var all = new PyObject[args.Count + kwargs.Count];
+        var knames = new PyObject[kwargs.Count];
+        args.Items.CopyTo(all, 0);
+        int k = 0;
+        foreach (var (key, value) in kwargs.Items())
+        {
+            if (key is not PyStr) { for (int i = 0; i < k; i++) knames[i].Decref(); throw Exc.TypeError("keywords must be strings"); }
+            all[args.Count + k] = value;
+            knames[k++] = key.NewRef();
+        }
+        using var names = new TempRef(PyTuple.Create(knames));
+        return Call(callable, all, (PyTuple)names.Value);
+    }
+
     public static PyObject Call0(PyObject f) => Call(f, ReadOnlySpan<PyObject>.Empty, null);
     public static PyObject Call1(PyObject f, PyObject a) { Span<PyObject> s = [a]; return Call(f, s, null); }
     public static PyObject Call2(PyObject f, PyObject a, PyObject b) { Span<PyObject> s = [a, b]; return Call(f, s, null); }

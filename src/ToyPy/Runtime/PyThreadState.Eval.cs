@@ -826,23 +826,7 @@ public sealed partial class PyThreadState
         var callable = s[sp - (hasKw ? 3 : 2)]!;
         int baseIdx = sp - (hasKw ? 4 : 3);
         frame.Ip = ip; frame.Sp = sp;
-        PyObject result;
-        if (kwargs is PyDict kd && kd.Count > 0)
-        {
-            var all = new PyObject[callargs.Count + kd.Count];
-            var knames = new PyObject[kd.Count];
-            callargs.Items.CopyTo(all, 0);
-            int k = 0;
-            foreach (var (key, value) in kd.Items())
-            {
-                if (key is not PyStr) throw Exc.TypeError("keywords must be strings");
-                all[callargs.Count + k] = value;
-                knames[k++] = key.NewRef();
-            }
-            using var names2 = new TempRef(PyTuple.Create(knames));
-            result = Ops.Call(callable, all, (PyTuple)names2.Value);
-        }
-        else result = Ops.Call(callable, callargs.Items, null);
+        var result = Ops.CallWithDict(callable, callargs, kwargs as PyDict);
         for (int i = sp - 1; i >= baseIdx; i--)
         {
             var v = s[i];

@@ -45,6 +45,15 @@ public sealed partial class PyThreadState
     /// <summary>A KeyboardInterrupt is waiting to be raised (Ctrl-C).</summary>
     public volatile bool PendingInterrupt;
 
+    /// <summary>What this thread did with the GIL (--gil-stats, --gil-trace).</summary>
+    public readonly GilStats Stats = new();
+    /// <summary>threading.get_ident(): pthread_self() of the OS thread, as CPython answers.</summary>
+    public ulong Ident;
+    /// <summary>threading.get_native_id(): the kernel's thread id.</summary>
+    public long NativeId;
+    /// <summary>_thread._set_sentinel(): a lock released when this thread's state goes away (Thread.join waits on it).</summary>
+    public Objects.PyLock? Sentinel;
+
     private Frame[] _framePool = new Frame[64];
     private int _poolTop;
 
@@ -56,8 +65,19 @@ public sealed partial class PyThreadState
     }
 
     /// <summary>Bind this state to the calling OS thread.</summary>
-    public void Attach() => t_current = this;
-    public static void Detach() => t_current = null;
+    public void Attach()
+    {
+        t_current = this;
+        Ident = NativeThread.CurrentIdent();
+        NativeId = NativeThread.CurrentNativeId();
+        Interp.AddThread(this);
+    }
+
+    public static void Detach()
+    {
+        if (t_current is { } ts) ts.Interp.RemoveThread(ts);
+        t_current = null;
+    }
 
     // ------------------------------------------------------------------ frames
 
@@ -162,10 +182,11 @@ public sealed partial class PyThreadState
 
     // ------------------------------------------------------------------ eval breaker
 
-    /// <summary>Something asked the loop to stop and look: raise a pending KeyboardInterrupt.</summary>
+    /// <summary>Something asked the loop to stop and look: hand over the GIL if another thread asked, raise a pending KeyboardInterrupt.</summary>
     internal void HandleEvalBreaker()
     {
         EvalBreaker = 0;
+        if (Interp.Mode == ThreadMode.Gil) Interp.Gil.YieldIfRequested(this);
         if (PendingInterrupt)
         {
             PendingInterrupt = false;

@@ -67,8 +67,13 @@ public static class RefAudit
         // Roots: each holds one reference.
         Visit(interp.Modules);
         if (interp.MainModule is not null) Visit(interp.MainModule);
-        if (host.MainThread.HandledException is not null) Visit(host.MainThread.HandledException);
-        foreach (var f in host.MainThread.Frames()) f.Traverse(Visit);
+        // Every live thread state (after exit normally only the main thread, and daemon threads still running).
+        foreach (var ts in interp.Threads())
+        {
+            if (ts.HandledException is not null) Visit(ts.HandledException);
+            if (ts.Sentinel is not null) Visit(ts.Sentinel);
+            foreach (var f in ts.Frames()) f.Traverse(Visit);
+        }
         foreach (var s in PyInt.SmallInts) Visit(s);
         foreach (var s in PyStr.InternedStrings()) Visit(s);
         foreach (var s in PyStr.CachedChars()) Visit(s);
