@@ -18,7 +18,10 @@ Options:
 -X opt         : set implementation-specific option:
                  -X refcheck      audit every reference count at exit
                  -X gil=0|1       thread mode (0: free-threaded)
+-u             : unbuffered stdout and stderr (also PYTHONUNBUFFERED=x)
 --gil          : one global interpreter lock, as CPython 3.11 (default)
+--gil-stats    : print, at exit, what each thread did with the GIL
+--gil-trace F  : write the GIL's hold, wait and I/O intervals to F (Chrome trace JSON)
 --no-gil       : no lock, unprotected reference counts: races are reported
 --free-threaded: no lock, PEP 703 reference counting
 file           : program read from script file
@@ -54,7 +57,8 @@ arg ...        : arguments passed to program in sys.argv[1:]
     {
         var interp = new Interpreter();
         string? code = null, file = null;
-        bool dis = false, refcheck = false;
+        bool dis = false, refcheck = false, gilStats = false;
+        string? gilTrace = null;
         int i = 0;
         for (; i < args.Length; i++)
         {
@@ -89,6 +93,14 @@ arg ...        : arguments passed to program in sys.argv[1:]
                 continue;
             }
             if (a == "--gil") { interp.Mode = ThreadMode.Gil; continue; }
+            if (a == "--gil-stats") { gilStats = true; continue; }
+            if (a == "--gil-trace")
+            {
+                if (i + 1 >= args.Length) { Console.Error.WriteLine("Argument expected for the --gil-trace option"); return 2; }
+                gilTrace = args[++i];
+                continue;
+            }
+            if (a == "-u") { interp.Stdout.Unbuffered = true; interp.Stderr.Unbuffered = true; continue; }
             if (a is "--no-gil" or "--free-threaded")
             {
                 Console.Error.WriteLine($"toypy: {a} is not yet available");
@@ -156,7 +168,21 @@ arg ...        : arguments passed to program in sys.argv[1:]
             }
         }
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; host.MainThread.RequestInterrupt(); };
+        interp.Gil.Tracing = gilTrace is not null;
         int status = host.RunMain(source, filename);
+        if (gilStats)
+        {
+            interp.Stderr.Write(GilReport.FormatStats(interp, host.MainThread));
+            interp.Stderr.Flush();
+        }
+        if (gilTrace is not null)
+        {
+            try { File.WriteAllText(gilTrace, GilReport.FormatTrace(interp, host.MainThread)); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"toypy: can't write GIL trace '{gilTrace}': {e.Message}");
+            }
+        }
         if (refcheck)
         {
             var report = RefAudit.Run(host);

@@ -30,6 +30,7 @@ public static class ThreadModule
         m.AddFunction("_set_sentinel", SetSentinel);
         m.AddFunction("_excepthook", ExceptHook);
         m.AddFunction("stack_size", StackSize);
+        m.AddFunction("_set_name", SetName);
         m.AddFunction("daemon_threads_allowed", (a, k) => PyBool.True.NewRef());
         m.Dict.SetItemString("LockType", PyLock.LockType);
         m.Dict.SetItemString("RLock", PyRLock.RLockType);
@@ -152,6 +153,16 @@ public static class ThreadModule
         ts.Sentinel?.Decref();
         ts.Sentinel = sentinel;
         return sentinel.NewRef();
+    }
+
+    /// <summary>_set_name(name): name the calling thread, for --gil-stats, --gil-trace and the OS (as CPython 3.14 does).</summary>
+    public static PyObject SetName(ReadOnlySpan<PyObject> a, PyTuple? k)
+    {
+        ArgParser.Positional("_set_name", a, k, 1, 1);
+        if (a[0] is not PyStr name) throw Exc.TypeError($"_set_name() argument must be str, not {a[0].Type.Name}");
+        PyThreadState.Current.Name = name.Value;
+        try { Thread.CurrentThread.Name ??= name.Value; } catch (InvalidOperationException) { }
+        return PyNone.Instance.NewRef();
     }
 
     public static PyObject StackSize(ReadOnlySpan<PyObject> a, PyTuple? k)

@@ -58,7 +58,7 @@ public sealed class PyLock : PyObject
         if (p[1] is not null && !PyFloat.TryAsDouble(p[1]!, out timeout))
             throw Exc.TypeError($"'{p[1]!.Type.Name}' object cannot be interpreted as an integer");
         if (!blocking && timeout != -1) throw Exc.ValueError("can't specify a timeout for a non-blocking call");
-        if (timeout < 0 && timeout != -1) throw Exc.ValueError("timeout value must be a non-negative number");
+        if (timeout < 0 && timeout != -1) throw Exc.ValueError("timeout value must be positive");
         if (!blocking) return 0;
         if (timeout == -1) return -1;
         if (timeout > TimeoutMax) throw Exc.OverflowError("timeout value is too large");

@@ -47,8 +47,9 @@ public sealed class Interpreter
 
     public Interpreter(Stream? stdout = null, Stream? stderr = null)
     {
-        Stdout = new PyOutput(stdout ?? Console.OpenStandardOutput(), lineBuffered: false);
-        Stderr = new PyOutput(stderr ?? Console.OpenStandardError(), lineBuffered: true);
+        bool unbuffered = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("PYTHONUNBUFFERED"));
+        Stdout = new PyOutput(stdout ?? Console.OpenStandardOutput(), lineBuffered: stdout is null && !Console.IsOutputRedirected, unbuffered);
+        Stderr = new PyOutput(stderr ?? Console.OpenStandardError(), lineBuffered: true, unbuffered);
         Modules.Incref(); // sys.modules is held by the interpreter for the whole run
         Modules.RefCount--;
         Gil = new Gil(this);
@@ -195,20 +196,41 @@ public sealed class Interpreter
 
 /// <summary>
 /// sys.stdout / sys.stderr: UTF-8 text over a byte stream with Python's
-/// buffering (stdout block-buffered when not a terminal, stderr line-buffered).
-/// Writes are serialised so concurrent prints never corrupt the stream.
+/// buffering: stdout line-buffered on a terminal and block-buffered
+/// otherwise, stderr line-buffered, both unbuffered under PYTHONUNBUFFERED
+/// (or -u). A write that reaches the operating system is a blocking call and
+/// drops the GIL, as CPython's FileIO.write does; a write that only fills the
+/// buffer does not. Writes are serialised so concurrent prints never corrupt
+/// the stream.
 /// </summary>
 public sealed class PyOutput
 {
     private readonly Stream _stream;
     private readonly bool _lineBuffered;
+    /// <summary>Every write goes straight to the OS (PYTHONUNBUFFERED, -u).</summary>
+    public bool Unbuffered;
     private readonly byte[] _buffer = new byte[8192];
     private int _count;
     private readonly object _lock = new();
 
-    public PyOutput(Stream stream, bool lineBuffered) { _stream = stream; _lineBuffered = lineBuffered; }
+    public PyOutput(Stream stream, bool lineBuffered, bool unbuffered = false)
+    {
+        _stream = stream;
+        _lineBuffered = lineBuffered;
+        Unbuffered = unbuffered;
+    }
 
     public void Write(string s)
+    {
+        // Decided without the lock: under the GIL only the writer itself changes _count.
+        bool reachesOs = Unbuffered || (_lineBuffered && s.Contains('\n'))
+                         || Encoding.UTF8.GetMaxByteCount(s.Length) > _buffer.Length - _count;
+        var ts = reachesOs ? PyThreadState.CurrentOrNull : null;
+        if (ts is not null) Modules.BlockingCall.Run(ts, () => WriteLocked(s));
+        else WriteLocked(s);
+    }
+
+    private void WriteLocked(string s)
     {
         lock (_lock)
         {
@@ -217,14 +239,20 @@ public sealed class PyOutput
             if (max > _buffer.Length)
             {
                 var bytes = Encoding.UTF8.GetBytes(s);
-                _stream.Write(bytes, 0, bytes.Length);
+                try { _stream.Write(bytes, 0, bytes.Length); } catch (IOException) { }
             }
             else _count += Encoding.UTF8.GetBytes(s, 0, s.Length, _buffer, _count);
-            if (_lineBuffered && s.Contains('\n')) FlushLocked();
+            if (Unbuffered || (_lineBuffered && s.Contains('\n'))) FlushLocked();
         }
     }
 
-    public void Flush() { lock (_lock) FlushLocked(); }
+    /// <summary>Write out the buffer (dropping the GIL when called from a Python thread).</summary>
+    public void Flush()
+    {
+        var ts = _count > 0 ? PyThreadState.CurrentOrNull : null;
+        if (ts is not null) Modules.BlockingCall.Run(ts, () => { lock (_lock) FlushLocked(); });
+        else lock (_lock) FlushLocked();
+    }
 
     private void FlushLocked()
     {

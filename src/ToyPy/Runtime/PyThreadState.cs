@@ -24,7 +24,8 @@ public sealed partial class PyThreadState
     public static PyThreadState? CurrentOrNull => t_current;
 
     public readonly Interpreter Interp;
-    public readonly string Name;
+    /// <summary>The thread's name (threading sets it to Thread.name when the thread starts).</summary>
+    public string Name;
     public readonly int ManagedThreadId;
 
     /// <summary>The innermost running frame (null when no Python code runs on this thread).</summary>
