@@ -57,10 +57,14 @@ public static class SocketModule
 
     // ------------------------------------------------------------------ errors
 
-    /// <summary>The failures a .NET socket call reports (anything else is a bug and propagates).</summary>
-    public static bool IsSocketFailure(Exception e) => e is SocketException or ObjectDisposedException;
+    /// <summary>
+    /// The failures a .NET socket call reports (anything else is a bug and propagates). .NET
+    /// refuses some calls itself with InvalidOperationException (accept before listen) where
+    /// the kernel says EINVAL.
+    /// </summary>
+    public static bool IsSocketFailure(Exception e) => e is SocketException or ObjectDisposedException or InvalidOperationException;
 
-    /// <summary>The Linux errno of a failed .NET socket call (a disposed socket is EBADF).</summary>
+    /// <summary>The Linux errno of a failed .NET socket call (a disposed socket is EBADF, a call .NET refuses EINVAL).</summary>
     public static int ErrnoOf(Exception e)
     {
         if (e is ObjectDisposedException) return EBADF;
@@ -290,6 +294,7 @@ public static class SocketModule
         else if (numeric is < 0 or > 65535) throw GaiFailure(-8);
 
         IPAddress[] addrs;
+        if (hostName is not null && hostName.Length == 0) throw GaiFailure(-2);
         if (hostName is null)
         {
             bool passive = (flags & AI_PASSIVE) != 0;

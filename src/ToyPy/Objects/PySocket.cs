@@ -543,9 +543,10 @@ public sealed class PySocket : PyObject
             long size = Ops.IndexAsLong(p[0]);
             var flags = Flags(p, 1, out bool dontWait, out _);
             if (size < 0) throw Exc.ValueError("negative buffersize in recvfrom");
-            if (self._kind == SOCK_STREAM)
+            // A stream socket has no sender address, nor has a datagram socket that was never bound
+            // (.NET refuses ReceiveFrom on it): CPython gives None.
+            if (self._kind == SOCK_STREAM || self.Live.LocalEndPoint is null)
             {
-                // A stream socket has no sender address: CPython gives None.
                 var data = self.Recv(size, flags, dontWait, false);
                 return PyTuple.Create(data, None());
             }
