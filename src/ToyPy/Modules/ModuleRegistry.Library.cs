@@ -13,5 +13,7 @@ public static partial class ModuleRegistry
         interp.RegisterBuiltinModule("posixpath", OsModule.CreatePath);
         interp.RegisterBuiltinModule("collections", CollectionsModule.Create);
         interp.RegisterBuiltinModule("io", FileIO.CreateIoModule);
+        interp.RegisterBuiltinModule("socket", SocketModule.Create);
+        interp.RegisterBuiltinModule("select", SelectModule.Create);
     }
 }

@@ -73,10 +73,10 @@ public static class ExceptionTypes
     /// <summary>Every builtin exception class, for the builtins module.</summary>
     public static IEnumerable<PyType> All() => new[] { BaseException, SystemExit, KeyboardInterrupt, GeneratorExit, Exception, StopIteration, StopAsyncIteration, ArithmeticError, FloatingPointError, OverflowError, ZeroDivisionError, AssertionError, AttributeError, BufferError, EOFError, ImportError, ModuleNotFoundError, LookupError, IndexError, KeyError, MemoryError, NameError, UnboundLocalError, OSError, BlockingIOError, ChildProcessError, ConnectionError, BrokenPipeError, ConnectionAbortedError, ConnectionRefusedError, ConnectionResetError, FileExistsError, FileNotFoundError, InterruptedError, IsADirectoryError, NotADirectoryError, PermissionError, ProcessLookupError, TimeoutError, ReferenceError, RuntimeError, NotImplementedError, RecursionError, SyntaxError, IndentationError, TabError, SystemError, TypeError, ValueError, UnicodeError, UnicodeDecodeError, UnicodeEncodeError, Warning, DeprecationWarning, RuntimeWarning, UserWarning };
 
-    /// <summary>OSError(errno, ...) picks the subclass CPython picks for that errno.</summary>
+    /// <summary>OSError(errno, ...) picks the subclass CPython picks for that errno (Objects/exceptions.c's errnomap).</summary>
     public static PyType ForErrno(int errno) => errno switch
     {
-        11 => BlockingIOError, 10 => ChildProcessError, 32 => BrokenPipeError,
+        11 or 114 or 115 => BlockingIOError, 10 => ChildProcessError, 32 or 108 => BrokenPipeError,
         103 => ConnectionAbortedError, 111 => ConnectionRefusedError, 104 => ConnectionResetError,
         17 => FileExistsError, 2 => FileNotFoundError, 4 => InterruptedError,
         21 => IsADirectoryError, 20 => NotADirectoryError, 1 or 13 => PermissionError,

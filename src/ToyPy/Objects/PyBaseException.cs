@@ -169,6 +169,10 @@ public class PyBaseException : PyObject
     {
         if (kwnames is not null && kwnames.Count > 0)
             throw Exc.TypeError($"{type.Name}() takes no keyword arguments");
+        // OSError(errno, strerror[, ...]) is an instance of the errno's subclass (OSError_new's errnomap).
+        if (type == ExceptionTypes.OSError && args.Length is >= 2 and <= 5 && args[0] is PyInt { IsBig: false } errno
+            && errno.Value is >= int.MinValue and <= int.MaxValue)
+            type = ExceptionTypes.ForErrno((int)errno.Value);
         var e = type.IsHeapType ? (PyBaseException)type.Alloc!(type) : new PyBaseException(type, PyTuple.Empty());
         var old = e.Args;
         e.Args = PyTuple.FromSpan(args);
