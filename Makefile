@@ -2,7 +2,7 @@
 #   make build      Native AOT toypy -> bin/toypy
 #   make build-jit  framework-dependent JIT build -> bin/toypy-jit (wrapper script)
 #   make test       build, run the test suite against bin/toypy, print "N passed, M failed"
-#   make demo       run listing 1.5 (scripts/fib.tpy)
+#   make demo       listing 1.5, then sequential vs threads for fib and HTTP (scripts/demo.sh)
 #   make bench      CPython comparison, then the BenchmarkDotNet suite
 #   make install    copy bin/toypy to $(DESTDIR)$(PREFIX)/bin (PREFIX ?= /usr/local)
 #   make clean      remove bin/ and out/
@@ -56,7 +56,7 @@ test: build
 	[ "$$failed" -eq 0 ]
 
 demo: build
-	bin/toypy scripts/fib.tpy
+	scripts/demo.sh
 
 bench: build
 	$(PYTHON) scripts/bench/compare.py
