@@ -399,10 +399,13 @@ public static class Builtins
     public static PyObject Input(ReadOnlySpan<PyObject> a, PyTuple? k)
     {
         ArgParser.Positional("input", a, k, 0, 1);
-        var interp = PyThreadState.Current.Interp;
+        var ts = PyThreadState.Current;
+        var interp = ts.Interp;
         if (a.Length == 1) { interp.Stdout.Write(Ops.StrString(a[0])); }
         interp.Stdout.Flush();
-        var line = interp.Stdin.ReadLine();
+        var stdin = interp.Stdin;
+        // Reading a line is a blocking call: other threads run meanwhile.
+        var line = BlockingCall.Run(ts, () => stdin.ReadLine());
         if (line is null) throw Exc.EOFError("EOF when reading a line");
         return PyStr.FromString(line);
     }

@@ -51,7 +51,14 @@ public static class Time
         if (!PyFloat.TryAsDouble(a[0], out double secs)) throw Exc.TypeError($"'{a[0].Type.Name}' object cannot be interpreted as an integer");
         if (secs < 0) throw Exc.ValueError("sleep length must be non-negative");
         var ts = PyThreadState.Current;
-        BlockingCall.Run(ts, () => Thread.Sleep(TimeSpan.FromSeconds(secs)));
+        // Ctrl-C ends the sleep early with KeyboardInterrupt, as in CPython.
+        var interrupt = ts.InterruptEvent;
+        BlockingCall.Run(ts, () =>
+        {
+            for (double left = secs; left > 0; left -= 86400)
+                if (interrupt.Wait(TimeSpan.FromSeconds(Math.Min(left, 86400)))) return;
+        });
+        ts.RaisePendingInterrupt();
         return PyNone.Instance.NewRef();
     }
 

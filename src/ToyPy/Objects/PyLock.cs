@@ -68,12 +68,28 @@ public sealed class PyLock : PyObject
     /// <summary>Take the lock, waiting at most ms milliseconds (-1: forever) with the GIL dropped.</summary>
     public bool Acquire(PyThreadState ts, int ms) => AcquireTimed(_sem, ts, ms);
 
-    /// <summary>acquire_timed: try without waiting first; only a real wait drops the GIL.</summary>
+    /// <summary>
+    /// acquire_timed: try without waiting first; only a real wait drops the
+    /// GIL. Ctrl-C ends the wait with KeyboardInterrupt, as EINTR ends
+    /// CPython's (the interrupt event is only ever set on the main thread).
+    /// </summary>
     internal static bool AcquireTimed(SemaphoreSlim sem, PyThreadState ts, int ms)
     {
         if (sem.Wait(0)) return true;
         if (ms == 0) return false;
-        return BlockingCall.Run(ts, () => sem.Wait(ms));
+        bool acquired = BlockingCall.Run(ts, () =>
+        {
+            // Wait in slices so a pending Ctrl-C is seen; only plain .NET state is read here.
+            long deadline = ms < 0 ? long.MaxValue : Environment.TickCount64 + ms;
+            while (true)
+            {
+                int slice = ms < 0 ? 50 : (int)Math.Clamp(deadline - Environment.TickCount64, 0, 50);
+                if (sem.Wait(slice)) return true;
+                if (ts.PendingInterrupt || Environment.TickCount64 >= deadline) return false;
+            }
+        });
+        if (!acquired) ts.RaisePendingInterrupt();
+        return acquired;
     }
 
     public void Release()

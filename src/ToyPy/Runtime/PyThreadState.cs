@@ -45,6 +45,8 @@ public sealed partial class PyThreadState
     public volatile int EvalBreaker;
     /// <summary>A KeyboardInterrupt is waiting to be raised (Ctrl-C).</summary>
     public volatile bool PendingInterrupt;
+    /// <summary>Set with PendingInterrupt, so a blocking wait (sleep, lock acquire) ends early, as EINTR ends CPython's.</summary>
+    public readonly ManualResetEventSlim InterruptEvent = new(false);
 
     /// <summary>What this thread did with the GIL (--gil-stats, --gil-trace).</summary>
     public readonly GilStats Stats = new();
@@ -191,14 +193,22 @@ public sealed partial class PyThreadState
         if (PendingInterrupt)
         {
             PendingInterrupt = false;
+            InterruptEvent.Reset();
             throw new PyException(new PyBaseException(ExceptionTypes.KeyboardInterrupt, PyTuple.Empty()));
         }
+    }
+
+    /// <summary>After a blocking wait that an interrupt ended: raise the KeyboardInterrupt now (holding the GIL).</summary>
+    public void RaisePendingInterrupt()
+    {
+        if (PendingInterrupt) HandleEvalBreaker();
     }
 
     /// <summary>Ask this thread's loop to raise KeyboardInterrupt at its next check (SIGINT).</summary>
     public void RequestInterrupt()
     {
         PendingInterrupt = true;
+        InterruptEvent.Set();
         EvalBreaker = 1;
     }
 
