@@ -13,5 +13,6 @@ public static partial class ModuleRegistry
         interp.RegisterBuiltinModule("posixpath", OsModule.CreatePath);
         interp.RegisterBuiltinModule("collections", CollectionsModule.Create);
         interp.RegisterBuiltinModule("io", FileIO.CreateIoModule);
+        interp.RegisterBuiltinModule("json", JsonModule.Create);
     }
 }
