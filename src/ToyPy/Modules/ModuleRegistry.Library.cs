@@ -14,5 +14,6 @@ public static partial class ModuleRegistry
         interp.RegisterBuiltinModule("collections", CollectionsModule.Create);
         interp.RegisterBuiltinModule("io", FileIO.CreateIoModule);
         interp.RegisterBuiltinModule("json", JsonModule.Create);
+        interp.RegisterBuiltinModule("requests", RequestsModule.Create);
     }
 }
