@@ -41,12 +41,33 @@ public sealed class RequestsTests : IClassFixture<RequestsTests.Servers>, IDispo
         try { Directory.Delete(_dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
-    /// <summary>One plain and one TLS server for the whole class, and a port nothing listens on.</summary>
+    /// <summary>
+    /// One plain and one TLS server for the whole class, a port nothing listens
+    /// on, and a port whose accept queue is full (Linux then drops new SYNs, so a
+    /// connect there times out: requests' ConnectTimeout without leaving loopback).
+    /// </summary>
     public sealed class Servers : IDisposable
     {
         public readonly TestHttpServer Plain = new(tls: false);
         public readonly TestHttpServer Tls = new(tls: true);
         public readonly int RefusedPort = FreePort();
+        private readonly Socket _saturated = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        private readonly List<Socket> _fillers = new();
+        public readonly int SaturatedPort;
+
+        public Servers()
+        {
+            _saturated.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            _saturated.Listen(0);
+            SaturatedPort = ((IPEndPoint)_saturated.LocalEndPoint!).Port;
+            for (int i = 0; i < 3; i++)
+            {
+                var c = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                _fillers.Add(c);
+                try { c.ConnectAsync(new IPEndPoint(IPAddress.Loopback, SaturatedPort)).Wait(200); }
+                catch (AggregateException) { }
+            }
+        }
 
         private static int FreePort()
         {
@@ -61,6 +82,8 @@ public sealed class RequestsTests : IClassFixture<RequestsTests.Servers>, IDispo
         {
             Plain.Dispose();
             Tls.Dispose();
+            foreach (var f in _fillers) f.Dispose();
+            _saturated.Dispose();
         }
     }
 
@@ -74,7 +97,7 @@ public sealed class RequestsTests : IClassFixture<RequestsTests.Servers>, IDispo
     }
 
     private string[] Args(string script) =>
-        new[] { script, _servers.Plain.Url, _servers.RefusedPort.ToString(), _servers.Tls.Url };
+        new[] { script, _servers.Plain.Url, _servers.RefusedPort.ToString(), _servers.Tls.Url, _servers.SaturatedPort.ToString() };
 
     /// <summary>
     /// Runs the program under toypy, python3 (when present) and toypy -X refcheck;
@@ -130,6 +153,7 @@ public sealed class RequestsTests : IClassFixture<RequestsTests.Servers>, IDispo
         BASE = sys.argv[1]
         REFUSED = int(sys.argv[2])
         TLS = sys.argv[3]
+        SATURATED = int(sys.argv[4])
 
 
         def show_error(label, e):
@@ -312,6 +336,14 @@ public sealed class RequestsTests : IClassFixture<RequestsTests.Servers>, IDispo
                 print('bounded:', time.monotonic() - start < 3)
             start = time.monotonic()
             attempt('silent mid-body', lambda: requests.get(BASE + '/hang-body', timeout=0.3))
+            print('bounded:', time.monotonic() - start < 3)
+            start = time.monotonic()
+            try:
+                requests.get(f'http://127.0.0.1:{SATURATED}/', timeout=(0.3, 5))
+                print('connected?!')
+            except requests.exceptions.ConnectTimeout as e:
+                print('ConnectTimeout', str(e).replace(str(SATURATED), 'PORT'))
+                print('   ', isinstance(e, requests.Timeout), isinstance(e, requests.ConnectionError), e.request.url.replace(str(SATURATED), 'PORT'))
             print('bounded:', time.monotonic() - start < 3)
             for bad in [0, -1, 'abc', (1, 2, 3), True, [1, 2], (1,), (None, -2)]:
                 try:

@@ -216,8 +216,10 @@ internal static class RequestsHttp
         public string Host = "";
         public int Port;
         public string PathAndQuery = "/";
+        /// <summary>The connection's host: urllib3's HTTPConnection drops a trailing dot (the pool keeps it).</summary>
+        public string ConnHost => Host.TrimEnd('.');
         public string Pool => $"{(Https ? "HTTPSConnectionPool" : "HTTPConnectionPool")}(host={PyStr.ReprOf(Host)}, port={Port})";
-        public string Conn => $"{(Https ? "HTTPSConnection" : "HTTPConnection")}(host={PyStr.ReprOf(Host)}, port={Port})";
+        public string Conn => $"{(Https ? "HTTPSConnection" : "HTTPConnection")}(host={PyStr.ReprOf(ConnHost)}, port={Port})";
 
         public string MaxRetries(string cause) => $"{Pool}: Max retries exceeded with url: {PathAndQuery} (Caused by {cause})";
     }
@@ -339,13 +341,16 @@ internal static class RequestsHttp
         public static Connection Open(Target t, HttpRequestSpec req)
         {
             IPAddress[] addresses;
-            string dnsHost = t.Host.TrimEnd('.');
-            int pct = dnsHost.IndexOf('%');
-            if (IPAddress.TryParse(dnsHost, out var literal)) addresses = new[] { literal };
-            else if (pct >= 0 && IPAddress.TryParse(dnsHost, out literal)) addresses = new[] { literal };
+            string dnsHost = t.ConnHost;
+            // getaddrinfo takes no %-escapes (a zone id stays "%25eth0" in the URL's host): no such name.
+            if (!dnsHost.Contains('%') && IPAddress.TryParse(dnsHost, out var literal)) addresses = new[] { literal };
             else
             {
-                try { addresses = Dns.GetHostAddresses(dnsHost); }
+                try
+                {
+                    if (dnsHost.Contains('%')) throw new SocketException((int)SocketError.HostNotFound);
+                    addresses = Dns.GetHostAddresses(dnsHost);
+                }
                 catch (Exception e) when (e is SocketException or ArgumentException)
                 {
                     var (errno, msg) = SocketErrorOf(e) switch
@@ -354,12 +359,12 @@ internal static class RequestsHttp
                         SocketError.NoData => (-5, "No address associated with hostname"),
                         _ => (-2, "Name or service not known"),
                     };
-                    string inner = $"{t.Conn}: Failed to resolve {PyStr.ReprOf(t.Host)} ([Errno {errno}] {msg})";
+                    string inner = $"{t.Conn}: Failed to resolve {PyStr.ReprOf(t.ConnHost)} ([Errno {errno}] {msg})";
                     throw new HttpFailure("ConnectionError", t.MaxRetries($"NameResolutionError({PyStr.ReprOf(inner)})"));
                 }
                 if (addresses.Length == 0)
                 {
-                    string inner = $"{t.Conn}: Failed to resolve {PyStr.ReprOf(t.Host)} ([Errno -5] No address associated with hostname)";
+                    string inner = $"{t.Conn}: Failed to resolve {PyStr.ReprOf(t.ConnHost)} ([Errno -5] No address associated with hostname)";
                     throw new HttpFailure("ConnectionError", t.MaxRetries($"NameResolutionError({PyStr.ReprOf(inner)})"));
                 }
             }
@@ -385,7 +390,7 @@ internal static class RequestsHttp
             }
             if (last is not null && IsTimeout(last))
             {
-                string message = $"Connection to {t.Host} timed out. (connect timeout={req.ConnectTimeoutText})";
+                string message = $"Connection to {t.ConnHost} timed out. (connect timeout={req.ConnectTimeoutText})";
                 throw new HttpFailure("ConnectTimeout",
                     t.MaxRetries($"ConnectTimeoutError(<{t.Conn} at 0x{FakeAddress(t):x}>, {PyStr.ReprOf(message)})"));
             }
@@ -471,7 +476,7 @@ internal static class RequestsHttp
             bool has(string name) => Header(req.Headers, name) is not null;
             if (!has("host"))
             {
-                string host = t.Host.Contains(':') ? "[" + t.Host + "]" : t.Host;
+                string host = t.ConnHost.Contains(':') ? "[" + t.ConnHost + "]" : t.ConnHost;
                 int defaultPort = t.Https ? 443 : 80;
                 sb.Append("Host: ").Append(t.Port == defaultPort ? host : host + ":" + t.Port.ToString(CultureInfo.InvariantCulture)).Append("\r\n");
             }
@@ -665,7 +670,8 @@ internal static class RequestsHttp
             long? length = null;
             var cl = FirstField(headers, "content-length");
             if (cl is not null && !chunked && TryPythonInt(cl, 10, out long n) && n >= 0) length = n;
-            var body = new MemoryStream();
+            // A declared length sizes the buffer once (up to a sane bound: the header is the server's word).
+            var body = length is long expected && expected <= 256 * 1024 * 1024 ? new MemoryStream((int)expected) : new MemoryStream();
             try
             {
                 if (chunked) ReadChunked(body);
@@ -694,7 +700,7 @@ internal static class RequestsHttp
                 string r = OSErrorRepr(e);
                 throw new HttpFailure("ChunkedEncodingError", $"({PyStr.ReprOf("Connection broken: " + r)}, {r})", inBody: true);
             }
-            return body.ToArray();
+            return body.Length == body.Capacity ? body.GetBuffer() : body.ToArray();
         }
 
         /// <summary>HTTPHeaderDict lookups answer the joined value; http.client's own (Content-Length) answer the first.</summary>

@@ -14,7 +14,7 @@ namespace ToyPy.Modules;
 /// following the Python code it is named after so that Response.url and the
 /// error messages come out the same.
 /// </summary>
-internal static class RequestsUrl
+internal static partial class RequestsUrl
 {
     /// <summary>urllib3's LocationParseError: "Failed to parse: URL" (requests turns it into InvalidURL).</summary>
     internal sealed class ParseError : Exception
@@ -30,42 +30,51 @@ internal static class RequestsUrl
     private const string PathChars = UserinfoChars + "@/";
     private const string QueryChars = PathChars + "?";
 
-    private static readonly Lazy<Regex> s_scheme = new(() => new Regex(@"^(?:[a-zA-Z][a-zA-Z0-9+-]*:|/)", RegexOptions.CultureInvariant));
-    private static readonly Lazy<Regex> s_uri = new(() => new Regex(
-        @"^(?:([a-zA-Z][a-zA-Z0-9+.-]*):)?(?://([^\\/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?$",
-        RegexOptions.Singleline | RegexOptions.CultureInvariant));
-    private static readonly Lazy<Regex> s_percent = new(() => new Regex("%[a-fA-F0-9]{2}", RegexOptions.CultureInvariant));
-
-    private const string Ipv4Pat = @"(?:[0-9]{1,3}\.){3}[0-9]{1,3}";
+    // urllib3/util/url.py's patterns, compiled by the regex source generator (no regex parsing at run time).
     private const string HexPat = "[0-9A-Fa-f]{1,4}";
-    private static readonly string s_ls32 = $"(?:{HexPat}:{HexPat}|{Ipv4Pat})";
-    private static readonly string s_ipv6 = "(?:" + string.Join("|", new[]
-    {
-        "(?:%(hex)s:){6}%(ls32)s",
-        "::(?:%(hex)s:){5}%(ls32)s",
-        "(?:%(hex)s)?::(?:%(hex)s:){4}%(ls32)s",
-        "(?:(?:%(hex)s:)?%(hex)s)?::(?:%(hex)s:){3}%(ls32)s",
-        "(?:(?:%(hex)s:){0,2}%(hex)s)?::(?:%(hex)s:){2}%(ls32)s",
-        "(?:(?:%(hex)s:){0,3}%(hex)s)?::%(hex)s:%(ls32)s",
-        "(?:(?:%(hex)s:){0,4}%(hex)s)?::%(ls32)s",
-        "(?:(?:%(hex)s:){0,5}%(hex)s)?::%(hex)s",
-        "(?:(?:%(hex)s:){0,6}%(hex)s)?::",
-    }.Select(v => v.Replace("%(hex)s", HexPat).Replace("%(ls32)s", s_ls32))) + ")";
-    private static readonly string s_zoneId = @"(?:%25|%)(?:[ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._\-~]|%[a-fA-F0-9]{2})+";
-    private static readonly string s_ipv6Addrz = @"\[" + s_ipv6 + "(?:" + s_zoneId + @")?\]";
+    private const string Ipv4Pat = @"(?:[0-9]{1,3}\.){3}[0-9]{1,3}";
+    private const string Ls32Pat = "(?:" + HexPat + ":" + HexPat + "|" + Ipv4Pat + ")";
+    private const string H = HexPat;
+    private const string Ipv6Pat = "(?:"
+        + "(?:" + H + ":){6}" + Ls32Pat
+        + "|::(?:" + H + ":){5}" + Ls32Pat
+        + "|(?:" + H + ")?::(?:" + H + ":){4}" + Ls32Pat
+        + "|(?:(?:" + H + ":)?" + H + ")?::(?:" + H + ":){3}" + Ls32Pat
+        + "|(?:(?:" + H + ":){0,2}" + H + ")?::(?:" + H + ":){2}" + Ls32Pat
+        + "|(?:(?:" + H + ":){0,3}" + H + ")?::" + H + ":" + Ls32Pat
+        + "|(?:(?:" + H + ":){0,4}" + H + ")?::" + Ls32Pat
+        + "|(?:(?:" + H + ":){0,5}" + H + ")?::" + H
+        + "|(?:(?:" + H + ":){0,6}" + H + ")?::"
+        + ")";
+    private const string ZoneIdPat = @"(?:%25|%)(?:[ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._\-~]|%[a-fA-F0-9]{2})+";
+    private const string Ipv6AddrzPat = @"\[" + Ipv6Pat + "(?:" + ZoneIdPat + @")?\]";
     private const string RegNamePat = @"(?:[^\[\]%:/?#]|%[a-fA-F0-9]{2})*";
-    private static readonly Lazy<Regex> s_hostPort = new(() => new Regex(
-        $"^({RegNamePat}|{Ipv4Pat}|{s_ipv6Addrz})(?::0*?(|0|[1-9][0-9]{{0,4}}))?$", RegexOptions.Singleline | RegexOptions.CultureInvariant));
-    private static readonly Lazy<Regex> s_ipv4 = new(() => new Regex("^" + Ipv4Pat + "$", RegexOptions.CultureInvariant));
-    private static readonly Lazy<Regex> s_ipv6AddrzRe = new(() => new Regex("^" + s_ipv6Addrz + "$", RegexOptions.CultureInvariant));
+
+    [GeneratedRegex(@"^(?:[a-zA-Z][a-zA-Z0-9+-]*:|/)", RegexOptions.CultureInvariant)]
+    private static partial Regex SchemeRe();
+
+    [GeneratedRegex(@"^(?:([a-zA-Z][a-zA-Z0-9+.-]*):)?(?://([^\\/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?$", RegexOptions.Singleline | RegexOptions.CultureInvariant)]
+    private static partial Regex UriRe();
+
+    [GeneratedRegex("%[a-fA-F0-9]{2}", RegexOptions.CultureInvariant)]
+    private static partial Regex PercentRe();
+
+    [GeneratedRegex("^(" + RegNamePat + "|" + Ipv4Pat + "|" + Ipv6AddrzPat + ")(?::0*?(|0|[1-9][0-9]{0,4}))?$", RegexOptions.Singleline | RegexOptions.CultureInvariant)]
+    private static partial Regex HostPortRe();
+
+    [GeneratedRegex("^" + Ipv4Pat + "$", RegexOptions.CultureInvariant)]
+    private static partial Regex Ipv4Re();
+
+    [GeneratedRegex("^" + Ipv6AddrzPat + "$", RegexOptions.CultureInvariant)]
+    private static partial Regex Ipv6AddrzRe();
 
     /// <summary>urllib3.util.url.parse_url.</summary>
     public static Url3 ParseUrl(string url)
     {
         if (url.Length == 0) return new Url3(null, null, null, null, null, null, null);
         string source = url;
-        if (!s_scheme.Value.IsMatch(url)) url = "//" + url;
-        var m = s_uri.Value.Match(url);
+        if (!SchemeRe().IsMatch(url)) url = "//" + url;
+        var m = UriRe().Match(url);
         if (!m.Success) throw new ParseError($"Failed to parse: {source}");
         string? scheme = m.Groups[1].Success ? m.Groups[1].Value : null;
         string? authority = m.Groups[2].Success ? m.Groups[2].Value : null;
@@ -81,7 +90,7 @@ internal static class RequestsUrl
             auth = at >= 0 ? authority[..at] : "";
             string hostPort = at >= 0 ? authority[(at + 1)..] : authority;
             if (auth.Length == 0) auth = null;
-            var hp = s_hostPort.Value.Match(hostPort);
+            var hp = HostPortRe().Match(hostPort);
             if (!hp.Success) throw new ParseError($"Failed to parse: {source}");
             host = hp.Groups[1].Value;
             port = hp.Groups[2].Success ? hp.Groups[2].Value : null;
@@ -112,8 +121,8 @@ internal static class RequestsUrl
     private static string? NormalizeHost(string? host, string? scheme)
     {
         if (string.IsNullOrEmpty(host) || !(scheme is null or "http" or "https")) return host;
-        if (s_ipv6AddrzRe.Value.IsMatch(host)) return host.ToLowerInvariant();
-        if (s_ipv4.Value.IsMatch(host)) return host;
+        if (Ipv6AddrzRe().IsMatch(host)) return host.ToLowerInvariant();
+        if (Ipv4Re().IsMatch(host)) return host;
         var labels = host.Split('.');
         for (int i = 0; i < labels.Length; i++) labels[i] = IdnaLabel(labels[i]);
         return string.Join(".", labels);
@@ -132,7 +141,7 @@ internal static class RequestsUrl
     public static string EncodeInvalidChars(string component, string allowed)
     {
         int encodings = 0;
-        component = s_percent.Value.Replace(component, mm => { encodings++; return mm.Value.ToUpperInvariant(); });
+        component = PercentRe().Replace(component, mm => { encodings++; return mm.Value.ToUpperInvariant(); });
         byte[] bytes = SurrogatePassUtf8(component);
         int percents = bytes.Count(b => b == '%');
         bool isPercentEncoded = encodings == percents;
