@@ -15,5 +15,7 @@ public static partial class ModuleRegistry
         interp.RegisterBuiltinModule("io", FileIO.CreateIoModule);
         interp.RegisterBuiltinModule("socket", SocketModule.Create);
         interp.RegisterBuiltinModule("select", SelectModule.Create);
+        interp.RegisterBuiltinModule("json", JsonModule.Create);
+        interp.RegisterBuiltinModule("requests", RequestsModule.Create);
     }
 }
