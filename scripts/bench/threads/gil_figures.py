@@ -8,7 +8,7 @@ usage: python3 scripts/bench/threads/gil_figures.py [--toypy bin/toypy] [--runs 
 2. GETs against the loopback demo server (100 ms per answer): 2 and 50
    requests one after another vs one thread each (http_threads.tpy).
 3. I/O round-trip latency with and without a CPU-bound thread
-   (scripts/bench/io_latency.tpy), printed as each interpreter reports it.
+   (scripts/bench/threads/io_latency.tpy), printed as each interpreter reports it.
 
 Runs alternate between python3 and ToyPy; each figure is the median of --runs.
 """

@@ -73,16 +73,17 @@ public static class Sys
 
     public static PyObject GetSwitchInterval(ReadOnlySpan<PyObject> a, PyTuple? k)
     {
-        ArgParser.Positional("getswitchinterval", a, k, 0, 0);
+        ArgParser.Positional("sys.getswitchinterval", a, k, 0, 0);
         return PyFloat.FromDouble(PyThreadState.Current.Interp.SwitchInterval);
     }
 
     public static PyObject SetSwitchInterval(ReadOnlySpan<PyObject> a, PyTuple? k)
     {
-        ArgParser.Positional("setswitchinterval", a, k, 1, 1);
+        ArgParser.Positional("sys.setswitchinterval", a, k, 1, 1);
         if (!PyFloat.TryAsDouble(a[0], out double d)) throw Exc.TypeError($"must be real number, not {a[0].Type.Name}");
         if (d <= 0) throw Exc.ValueError("switch interval must be strictly positive");
-        PyThreadState.Current.Interp.SwitchInterval = d;
+        // CPython keeps the interval in whole microseconds.
+        PyThreadState.Current.Interp.SwitchInterval = Math.Floor(d * 1e6) / 1e6;
         return PyNone.Instance.NewRef();
     }
 

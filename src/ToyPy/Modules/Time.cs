@@ -49,7 +49,9 @@ public static class Time
     {
         ArgParser.Positional("sleep", a, k, 1, 1);
         if (!PyFloat.TryAsDouble(a[0], out double secs)) throw Exc.TypeError($"'{a[0].Type.Name}' object cannot be interpreted as an integer");
+        if (double.IsNaN(secs)) throw Exc.ValueError("Invalid value NaN (not a number)");
         if (secs < 0) throw Exc.ValueError("sleep length must be non-negative");
+        if (secs * 1e9 > long.MaxValue) throw Exc.OverflowError("timestamp out of range for platform time_t");
         var ts = PyThreadState.Current;
         // Ctrl-C ends the sleep early with KeyboardInterrupt, as in CPython.
         var interrupt = ts.InterruptEvent;

@@ -57,10 +57,12 @@ public sealed class PyLock : PyObject
         double timeout = -1;
         if (p[1] is not null && !PyFloat.TryAsDouble(p[1]!, out timeout))
             throw Exc.TypeError($"'{p[1]!.Type.Name}' object cannot be interpreted as an integer");
+        if (double.IsNaN(timeout)) throw Exc.ValueError("Invalid value NaN (not a number)");
         if (!blocking && timeout != -1) throw Exc.ValueError("can't specify a timeout for a non-blocking call");
         if (timeout < 0 && timeout != -1) throw Exc.ValueError("timeout value must be positive");
         if (!blocking) return 0;
         if (timeout == -1) return -1;
+        if (timeout * 1e9 > long.MaxValue) throw Exc.OverflowError("timestamp out of range for platform time_t");
         if (timeout > TimeoutMax) throw Exc.OverflowError("timeout value is too large");
         return (int)Math.Ceiling(timeout * 1000);
     }
