@@ -23,6 +23,7 @@ Options:
 --gil-stats    : print, at exit, what each thread did with the GIL
 --gil-trace F  : write the GIL's hold, wait and I/O intervals to F (Chrome trace JSON)
 --no-gil       : no lock, unprotected reference counts: races are reported
+                 (also TOYPY_GIL=0; -X race-window=N widens each update)
 --free-threaded: no lock, PEP 703 reference counting
 file           : program read from script file
 arg ...        : arguments passed to program in sys.argv[1:]
@@ -47,6 +48,8 @@ arg ...        : arguments passed to program in sys.argv[1:]
         }
         catch (Exception e) when (e is not PyException)
         {
+            // Without the GIL, a race can corrupt the interpreter's own structures: that is a crash, reported as one.
+            if (RefRace.Enabled) RefRace.Fatal($"{e.GetType().Name} in the main thread: interpreter state corrupted by a race");
             Console.Out.Flush();
             Console.Error.WriteLine($"toypy: internal error: {e.GetType().Name}: {e.Message.Split('\n')[0]}");
             return 70;
@@ -86,6 +89,15 @@ arg ...        : arguments passed to program in sys.argv[1:]
                 string key = eq >= 0 ? opt[..eq] : opt;
                 interp.XOptions[key] = eq >= 0 ? opt[(eq + 1)..] : "1";
                 if (key == "refcheck") refcheck = true;
+                if (key == "race-window")
+                {
+                    if (eq < 0 || !int.TryParse(opt[(eq + 1)..], out int window) || window < 0)
+                    {
+                        Console.Error.WriteLine("toypy: -X race-window=N needs a non-negative integer N");
+                        return 2;
+                    }
+                    RefRace.Window = window;
+                }
                 if (key == "gil" && eq >= 0)
                 {
                     if (opt[(eq + 1)..] == "0") { Console.Error.WriteLine("toypy: free-threaded mode is not yet available"); return 2; }
@@ -101,7 +113,8 @@ arg ...        : arguments passed to program in sys.argv[1:]
                 continue;
             }
             if (a == "-u") { interp.Stdout.Unbuffered = true; interp.Stderr.Unbuffered = true; continue; }
-            if (a is "--no-gil" or "--free-threaded")
+            if (a == "--no-gil") { interp.Mode = ThreadMode.NoGil; continue; }
+            if (a is "--free-threaded")
             {
                 Console.Error.WriteLine($"toypy: {a} is not yet available");
                 return 2;
@@ -117,10 +130,11 @@ arg ...        : arguments passed to program in sys.argv[1:]
             i++;
             break;
         }
-        if (Environment.GetEnvironmentVariable("TOYPY_GIL") == "0")
+        if (Environment.GetEnvironmentVariable("TOYPY_GIL") == "0") interp.Mode = ThreadMode.NoGil;
+        if (interp.Mode == ThreadMode.NoGil)
         {
-            Console.Error.WriteLine("toypy: TOYPY_GIL=0 (--no-gil) is not yet available");
-            return 2;
+            RefRace.Interp = interp;
+            RefRace.Enabled = true;
         }
         string source, filename;
         if (code is not null)
@@ -170,6 +184,13 @@ arg ...        : arguments passed to program in sys.argv[1:]
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; host.MainThread.RequestInterrupt(); };
         interp.Gil.Tracing = gilTrace is not null;
         int status = host.RunMain(source, filename);
+        // The report is for programs that ran threads (or raced anyway); a single thread cannot race.
+        if (interp.Mode == ThreadMode.NoGil && (interp.FinishedThreads.Count > 0 || RefRace.TotalEvents() > 0))
+        {
+            RefRace.CheckAtExit();
+            interp.Stderr.Write("\n" + RefRace.FormatReport(atExit: true));
+            interp.Stderr.Flush();
+        }
         if (gilStats)
         {
             interp.Stderr.Write(GilReport.FormatStats(interp, host.MainThread));

@@ -90,7 +90,7 @@ public static class Sys
     public static PyObject IsGilEnabled(ReadOnlySpan<PyObject> a, PyTuple? k)
     {
         ArgParser.Positional("_is_gil_enabled", a, k, 0, 0);
-        return PyBool.From(PyThreadState.Current.Interp.Mode != ThreadMode.FreeThreaded);
+        return PyBool.From(PyThreadState.Current.Interp.Mode == ThreadMode.Gil);
     }
 
     public static PyObject ExcInfo(ReadOnlySpan<PyObject> a, PyTuple? k)

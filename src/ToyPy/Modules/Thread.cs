@@ -105,6 +105,7 @@ public static class ThreadModule
         }
         catch (Exception ex) when (ex is not PyException)
         {
+            if (RefRace.Enabled) RefRace.Fatal($"{ex.GetType().Name} in {ts.Name}: interpreter state corrupted by a race");
             interp.Stderr.Write($"toypy: internal error in thread: {ex.GetType().Name}: {ex.Message}\n");
             interp.Stderr.Flush();
             interp.Stdout.Flush();

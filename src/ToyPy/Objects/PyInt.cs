@@ -41,7 +41,7 @@ public partial class PyInt : PyObject
         if ((ulong)(v - SmallMin) <= (ulong)(SmallMax - SmallMin))
         {
             var s = s_small[v - SmallMin];
-            s.RefCount++;
+            s.Incref();
             return s;
         }
         return Allocate(v);

@@ -44,17 +44,30 @@ public abstract class PyObject
 
     // ------------------------------------------------------------------ lifetime
 
+    // Under --no-gil (RefRace.Enabled) every update takes the instrumented path
+    // that detects lost updates; otherwise it is the plain ++/-- the GIL protects.
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Incref() => RefCount++;
+    public void Incref()
+    {
+        if (RefMode.Racy) RefRace.Incref(this);
+        else RefCount++;
+    }
 
     /// <summary>Incref and return this: `return x.NewRef();` hands out a new reference.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public PyObject NewRef() { RefCount++; return this; }
+    public PyObject NewRef()
+    {
+        if (RefMode.Racy) RefRace.Incref(this);
+        else RefCount++;
+        return this;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Decref()
     {
-        if (--RefCount == 0) Heap.Dealloc(this);
+        if (RefMode.Racy) RefRace.Decref(this);
+        else if (--RefCount == 0) Heap.Dealloc(this);
     }
 
     /// <summary>Give up every reference this object owns (tp_clear + the decrefs of tp_dealloc). Fields must be left null/empty.</summary>
@@ -68,7 +81,12 @@ public abstract class PyObject
 
     /// <summary>Reset the header of an object taken from a free list.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    protected void Revive() { RefCount = 1; IsFreed = false; }
+    protected void Revive()
+    {
+        RefCount = 1;
+        IsFreed = false;
+        if (RefMode.Racy) RefRace.Revived(this);
+    }
 
     // ------------------------------------------------------------------ protocols (builtin behaviour)
 

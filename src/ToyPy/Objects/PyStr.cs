@@ -37,7 +37,7 @@ public sealed partial class PyStr : PyObject
                 s = new PyStr(value) { IsInterned = true };
                 s_interned[value] = s; // the table's own reference (RefCount 1)
             }
-            s.RefCount++;
+            s.Incref();
             return s;
         }
     }
@@ -266,7 +266,7 @@ public sealed partial class PyStr : PyObject
         {
             var s = s_chars[c];
             if (s is null) { s = Intern(c.ToString()); s_chars[c] = s; }
-            s.RefCount++;
+            s.Incref();
             return s;
         }
         return FromString(c.ToString());

@@ -21,7 +21,7 @@ public sealed partial class PyTuple : PyObject
     public PyObject this[int i] => Items[i];
 
     /// <summary>A new reference to the shared empty tuple.</summary>
-    public static PyTuple Empty() { s_empty.RefCount++; return s_empty; }
+    public static PyTuple Empty() { s_empty.Incref(); return s_empty; }
 
     /// <summary>A tuple that STEALS the references in items (the array is used as is).</summary>
     public static PyTuple Create(params PyObject[] items)

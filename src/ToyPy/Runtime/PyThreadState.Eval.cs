@@ -37,7 +37,7 @@ public sealed partial class PyThreadState
             {
                 try
                 {
-                    return Loop(frame);
+                    return RefMode.Racy ? Loop<RacyRefs>(frame) : Loop<PlainRefs>(frame);
                 }
                 catch (PyException ex)
                 {
@@ -65,7 +65,8 @@ public sealed partial class PyThreadState
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Decref(PyObject o)
     {
-        if (--o.RefCount == 0) Heap.Dealloc(o);
+        if (RefMode.Racy) RefRace.Decref(o);
+        else if (--o.RefCount == 0) Heap.Dealloc(o);
     }
 
     private static PyException UnboundLocal(CodeObject code, int i) =>
@@ -84,7 +85,7 @@ public sealed partial class PyThreadState
 
     /// <summary>The dispatch loop: one switch over the instruction set (Python/ceval.c).</summary>
     [SkipLocalsInit]
-    private PyObject Loop(Frame frame)
+    private PyObject Loop<TRefs>(Frame frame) where TRefs : struct, IRefPolicy
     {
         // The slots are used through a Span: storing into a PyObject[] would
         // cost an array-covariance check (StelemRef) on every push.
@@ -128,7 +129,7 @@ public sealed partial class PyThreadState
                 case OpCode.PopTop:
                 {
                     var v = s[--sp]!; s[sp] = null;
-                    Decref(v);
+                    Refs.Dec<TRefs>(v);
                     continue;
                 }
 
@@ -139,7 +140,7 @@ public sealed partial class PyThreadState
                 case OpCode.Copy:
                 {
                     var v = s[sp - arg]!;
-                    v.RefCount++;
+                    Refs.Inc<TRefs>(v);
                     s[sp++] = v;
                     continue;
                 }
@@ -151,7 +152,7 @@ public sealed partial class PyThreadState
                 case OpCode.LoadConst:
                 {
                     var c = consts[arg];
-                    c.RefCount++;
+                    Refs.Inc<TRefs>(c);
                     s[sp++] = c;
                     continue;
                 }
@@ -160,7 +161,7 @@ public sealed partial class PyThreadState
                 case OpCode.LoadFastLoadConst:
                 {
                     var v = s[arg] ?? throw UnboundLocal(co, arg);
-                    v.RefCount++;
+                    Refs.Inc<TRefs>(v);
                     s[sp++] = v;
                     // The second instruction of the pair: make it the current one.
                     word = code[ip];
@@ -168,7 +169,7 @@ public sealed partial class PyThreadState
                     ip++;
                     arg = word >>> 8;
                     var w = (OpCode)(word & 0xFF) == OpCode.LoadConst ? consts[arg] : s[arg] ?? throw UnboundLocal(co, arg);
-                    w.RefCount++;
+                    Refs.Inc<TRefs>(w);
                     s[sp++] = w;
                     continue;
                 }
@@ -187,7 +188,7 @@ public sealed partial class PyThreadState
                             ComparisonOperation.Gt => x > y, _ => x >= y,
                         };
                         s[--sp] = null; s[--sp] = null;
-                        Decref(a); Decref(b);
+                        Refs.Dec<TRefs>(a); Refs.Dec<TRefs>(b);
                         // The jump that follows decides on t without a bool object.
                         int jump = code[ip];
                         ip++;
@@ -198,14 +199,14 @@ public sealed partial class PyThreadState
                     var r = Ops.RichCompare(a, b, (ComparisonOperation)arg);
                     s[--sp] = null;
                     s[sp - 1] = r;
-                    Decref(a); Decref(b);
+                    Refs.Dec<TRefs>(a); Refs.Dec<TRefs>(b);
                     continue;
                 }
 
                 case OpCode.LoadFast:
                 {
                     var v = s[arg] ?? throw UnboundLocal(co, arg);
-                    v.RefCount++;
+                    Refs.Inc<TRefs>(v);
                     s[sp++] = v;
                     continue;
                 }
@@ -215,7 +216,7 @@ public sealed partial class PyThreadState
                     var v = s[--sp]; s[sp] = null;
                     var old = s[arg];
                     s[arg] = v;
-                    if (old is not null) Decref(old);
+                    if (old is not null) Refs.Dec<TRefs>(old);
                     continue;
                 }
 
@@ -253,7 +254,7 @@ public sealed partial class PyThreadState
                         cache[ip - 1] = new GlobalCacheEntry(globals, globals.Version, frame.Builtins.Version, v);
                     }
                     if ((arg & 1) != 0) s[sp++] = null;
-                    v.RefCount++;
+                    Refs.Inc<TRefs>(v);
                     s[sp++] = v;
                     continue;
                 }
@@ -269,7 +270,7 @@ public sealed partial class PyThreadState
                 case OpCode.LoadDeref:
                 {
                     var v = ((PyCell)s[arg]!).Contents ?? throw UnboundFree(co, arg);
-                    v.RefCount++;
+                    Refs.Inc<TRefs>(v);
                     s[sp++] = v;
                     continue;
                 }
@@ -280,7 +281,7 @@ public sealed partial class PyThreadState
                     var cell = (PyCell)s[arg]!;
                     var old = cell.Contents;
                     cell.Contents = v;
-                    if (old is not null) Decref(old);
+                    if (old is not null) Refs.Dec<TRefs>(old);
                     continue;
                 }
 
@@ -369,10 +370,10 @@ public sealed partial class PyThreadState
                         r = PyFloat.FloatOp(arg >= 13 ? (BinaryOperation)(arg - 13) : (BinaryOperation)arg, Unsafe.As<PyFloat>(a).Value, Unsafe.As<PyFloat>(b).Value);
                     else
                         r = Ops.BinaryOp(a, b, (BinaryOperation)arg);
-                    if (ReferenceEquals(r, PyNotImplemented.Instance)) { Decref(r); r = Ops.BinaryOp(a, b, (BinaryOperation)arg); }
+                    if (ReferenceEquals(r, PyNotImplemented.Instance)) { Refs.Dec<TRefs>(r); r = Ops.BinaryOp(a, b, (BinaryOperation)arg); }
                     s[--sp] = null;
                     s[sp - 1] = r;
-                    Decref(a); Decref(b);
+                    Refs.Dec<TRefs>(a); Refs.Dec<TRefs>(b);
                     continue;
                 }
 
@@ -384,7 +385,7 @@ public sealed partial class PyThreadState
                     var op = (OpCode)(word & 0xFF);
                     var r = op == OpCode.UnaryNegative ? Ops.Negative(o) : op == OpCode.UnaryPositive ? Ops.Positive(o) : Ops.Invert(o);
                     s[sp - 1] = r;
-                    Decref(o);
+                    Refs.Dec<TRefs>(o);
                     continue;
                 }
 
@@ -407,12 +408,12 @@ public sealed partial class PyThreadState
                             ComparisonOperation.Gt => x > y, _ => x >= y,
                         };
                         r = t ? trueObj : falseObj;
-                        r.RefCount++;
+                        Refs.Inc<TRefs>(r);
                     }
                     else r = Ops.RichCompare(a, b, (ComparisonOperation)arg);
                     s[--sp] = null;
                     s[sp - 1] = r;
-                    Decref(a); Decref(b);
+                    Refs.Dec<TRefs>(a); Refs.Dec<TRefs>(b);
                     continue;
                 }
 
@@ -439,7 +440,7 @@ public sealed partial class PyThreadState
                     var v = s[sp - 1]!;
                     bool t = ReferenceEquals(v, trueObj) || (!ReferenceEquals(v, falseObj) && Ops.IsTrue(v));
                     s[--sp] = null;
-                    Decref(v);
+                    Refs.Dec<TRefs>(v);
                     if (t == ((OpCode)(word & 0xFF) == OpCode.PopJumpIfTrue)) ip = arg;
                     continue;
                 }
@@ -449,7 +450,7 @@ public sealed partial class PyThreadState
                 {
                     var v = s[--sp]!; s[sp] = null;
                     bool isNone = ReferenceEquals(v, PyNone.Instance);
-                    Decref(v);
+                    Refs.Dec<TRefs>(v);
                     if (isNone == ((OpCode)(word & 0xFF) == OpCode.PopJumpIfNone)) ip = arg;
                     continue;
                 }
@@ -460,7 +461,7 @@ public sealed partial class PyThreadState
                     var v = s[sp - 1]!;
                     bool t = Ops.IsTrue(v);
                     if (t == ((OpCode)(word & 0xFF) == OpCode.JumpIfTrueOrPop)) ip = arg;
-                    else { s[--sp] = null; Decref(v); }
+                    else { s[--sp] = null; Refs.Dec<TRefs>(v); }
                     continue;
                 }
 
@@ -475,7 +476,7 @@ public sealed partial class PyThreadState
                     var next = it.Type.IsHeapType ? Ops.Next(it) : it.Next();
                     if (next is not null) { s[sp++] = next; continue; }
                     s[--sp] = null;
-                    Decref(it);
+                    Refs.Dec<TRefs>(it);
                     ip = arg;
                     continue;
                 }
@@ -535,11 +536,11 @@ public sealed partial class PyThreadState
                         var keysAttr = Ops.GetAttrOrNull(update, "keys")
                             ?? throw Exc.TypeError(merge ? $"argument after ** must be a mapping, not {update.Type.Name}"
                                                          : $"'{update.Type.Name}' object is not a mapping");
-                        Decref(keysAttr);
+                        Refs.Dec<TRefs>(keysAttr);
                     }
                     d.Update(update, errorOnDuplicate: merge);
                     s[--sp] = null;
-                    Decref(update);
+                    Refs.Dec<TRefs>(update);
                     continue;
                 }
 
@@ -611,7 +612,7 @@ public sealed partial class PyThreadState
                     for (int i = sp - 1; i >= baseIdx; i--)
                     {
                         var v = s[i];
-                        if (v is not null) { s[i] = null; Decref(v); }
+                        if (v is not null) { s[i] = null; Refs.Dec<TRefs>(v); }
                     }
                     sp = baseIdx;
                     s[sp++] = result;
@@ -641,7 +642,7 @@ public sealed partial class PyThreadState
                             s[sp++] = result;
                             throw Exc.TypeError($"__init__() should return None, not '{result.Type.Name}'");
                         }
-                        Decref(result);
+                        Refs.Dec<TRefs>(result);
                         result = inst;
                         frame.InitInstance = null;
                     }
@@ -711,7 +712,7 @@ public sealed partial class PyThreadState
                     continue;
 
                 case OpCode.LoadAssertionError:
-                    s[sp++] = ExceptionTypes.AssertionError.NewRef();
+                    s[sp++] = Refs.NewRef<TRefs>(ExceptionTypes.AssertionError);
                     continue;
 
                 case OpCode.BeforeWith:
@@ -844,7 +845,7 @@ public sealed partial class PyThreadState
         if (arg == 0)
         {
             var cur = HandledException ?? throw Exc.RuntimeError("No active exception to reraise");
-            cur.RefCount++;
+            cur.Incref();
             _reraising = true;
             throw new PyException((PyBaseException)cur);
         }
@@ -1051,7 +1052,7 @@ public sealed partial class PyThreadState
     {
         var name = frame.Code.LocalsPlusNames[arg];
         var v = frame.Locals?.GetItemString(name) ?? ((PyCell)s[arg]!).Contents ?? throw UnboundFree(frame.Code, arg);
-        v.RefCount++;
+        v.Incref();
         s[sp++] = v;
         return sp;
     }
@@ -1143,7 +1144,7 @@ public sealed partial class PyThreadState
         s[baseIdx] = init.NewRef();
         s[baseIdx + 1] = instance;
         Decref(cls);
-        instance.RefCount++;
+        instance.Incref();
         Frame callee;
         try
         {
@@ -1174,7 +1175,7 @@ public sealed partial class PyThreadState
         var v = (frame.Locals is { } loc ? LookupLocalsMapping(loc, name) : null)
                 ?? frame.Globals.GetItemStr(name) ?? frame.Builtins.GetItemStr(name)
                 ?? throw NameNotDefined(name);
-        v.RefCount++;
+        v.Incref();
         s[sp++] = v;
         return sp;
     }
@@ -1229,7 +1230,7 @@ public sealed partial class PyThreadState
     private int OpLoadClosure(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
         var cell = s[arg]!;
-        cell.RefCount++;
+        cell.Incref();
         s[sp++] = cell;
         return sp;
     }
@@ -1256,7 +1257,7 @@ public sealed partial class PyThreadState
             bool shadowed = o is PyInstance pi ? pi.Dict?.GetItemStr(name) is not null : o.InstanceDict?.GetItemStr(name) is not null;
             if (!shadowed)
             {
-                descr.RefCount++;
+                descr.Incref();
                 s[sp - 1] = descr;
                 s[sp++] = o; // the object's reference moves up a slot: it is self
                 return sp;
@@ -1281,7 +1282,7 @@ public sealed partial class PyThreadState
             if (i < 0) i += list.Count;
             if ((ulong)i >= (ulong)list.Count) throw Exc.IndexError("list index out of range");
             r = list.Items[i];
-            r.RefCount++;
+            r.Incref();
         }
         else if (container.Type == PyTypes.Dict) r = container.GetItem(key);
         else r = Ops.GetItem(container, key);
@@ -1451,7 +1452,7 @@ public sealed partial class PyThreadState
     {
         var exc = s[sp - 1]!;
         var prev = HandledException ?? PyNone.Instance.NewRef();
-        exc.RefCount++;
+        exc.Incref();
         HandledException = exc;
         s[sp - 1] = prev;
         s[sp++] = exc;
@@ -1473,7 +1474,7 @@ public sealed partial class PyThreadState
     private int OpLoadBuildClass(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
         var bc = frame.Builtins.GetItemString("__build_class__") ?? throw Exc.NameError("__build_class__ not found");
-        bc.RefCount++;
+        bc.Incref();
         s[sp++] = bc;
         return sp;
     }
