@@ -56,7 +56,7 @@ public static class MultiprocessingModule
         ArgParser.Positional("spawn", a, k, 1, 1);
         var ts = PyThreadState.Current;
         var interp = ts.Interp;
-        var pickler = new Pickler(spawning: true);
+        using var pickler = new Pickler(spawning: true);
         pickler.Dump(a[0]);
         byte[] process = pickler.ToArray();
         var inherited = pickler.Inherited!;
@@ -213,6 +213,15 @@ public static class MultiprocessingModule
         return Unpickler.Loads(b.Value);
     }
 
+    /// <summary>assert_spawning(name): the RuntimeError context.assert_spawning raises unless a child is being started.</summary>
+    public static PyObject AssertSpawning(ReadOnlySpan<PyObject> a, PyTuple? k)
+    {
+        ArgParser.Positional("assert_spawning", a, k, 1, 1);
+        if (!Pickler.Spawning)
+            throw Exc.RuntimeError($"{Ops.StrString(a[0])} objects should only be shared between processes through inheritance");
+        return PyNone.Instance.NewRef();
+    }
+
     /// <summary>print_exc(): traceback.print_exc() for the exception being handled, on sys.stderr.</summary>
     public static PyObject PrintExc(ReadOnlySpan<PyObject> a, PyTuple? k)
     {
@@ -323,6 +332,7 @@ public static class MultiprocessingModule
         m.AddFunction("SharedMemory", SharedMemory, "SharedMemory(size) -> memory shared with children");
         m.AddFunction("dumps", Dumps, "dumps(obj) -> bytes");
         m.AddFunction("loads", Loads, "loads(data) -> object");
+        m.AddFunction("assert_spawning", AssertSpawning, "assert_spawning(name): refuse to pickle name's object outside a spawn");
         m.AddFunction("print_exc", PrintExc, "print_exc(): print the traceback of the exception being handled");
         m.AddFunction("format_exc", FormatExc, "format_exc() -> the traceback of the exception being handled, as text");
         m.AddFunction("_load_process", LoadProcess, "the Process object sent to this child");

@@ -34,7 +34,7 @@ public interface IInheritable
 /// a memo, as pickle's is. What cannot be sent fails with the exception and
 /// message CPython 3.11's _pickle gives.
 /// </summary>
-public sealed class Pickler
+public sealed class Pickler : IDisposable
 {
     private static readonly byte[] Magic = "TPK1"u8.ToArray();
 
@@ -69,7 +69,7 @@ public sealed class Pickler
     /// <summary>pickle.dumps(obj): the bytes of one object.</summary>
     public static byte[] Dumps(PyObject obj)
     {
-        var p = new Pickler(spawning: false);
+        using var p = new Pickler(spawning: false);
         p.Dump(obj);
         return p.ToArray();
     }
@@ -82,6 +82,9 @@ public sealed class Pickler
         foreach (char c in s) _w.Write((ushort)c); // UTF-16 units as they are: lone surrogates survive
     }
 
+    /// <summary>True on a thread while it pickles a Process for a child being spawned (context.assert_spawning).</summary>
+    [ThreadStatic] public static bool Spawning;
+
     public void Dump(PyObject o)
     {
         if (++_depth > 1000)
@@ -89,8 +92,14 @@ public sealed class Pickler
             _depth = 0;
             throw Exc.RecursionError("maximum recursion depth exceeded while pickling an object");
         }
+        bool outer = _depth == 1 && Inherited is not null;
+        if (outer) Spawning = true;
         try { DumpOne(o); }
-        finally { _depth--; }
+        finally
+        {
+            _depth--;
+            if (outer) Spawning = false;
+        }
     }
 
     private void DumpOne(PyObject o)
@@ -159,7 +168,19 @@ public sealed class Pickler
 
     private static string TypeName(PyType t) => t.IsHeapType || t.ModuleName == "builtins" ? t.Name : t.ModuleName + "." + t.Name;
 
-    private void Remember(PyObject o) => _memo[o] = _memo.Count;
+    /// <summary>The memo owns a reference, as pickle's does: a temporary (a __getstate__ tuple) must not be freed and its address reused while the stream still names it.</summary>
+    private void Remember(PyObject o)
+    {
+        o.Incref();
+        _memo[o] = _memo.Count;
+    }
+
+    /// <summary>Release the memo's references.</summary>
+    public void Dispose()
+    {
+        foreach (var o in _memo.Keys) o.Decref();
+        _memo.Clear();
+    }
 
     private void DumpInstance(PyInstance inst)
     {
@@ -375,8 +396,7 @@ public sealed class Unpickler
     private static PyObject FindClass(string module, string qualname)
     {
         var ts = PyThreadState.Current;
-        var mod = ts.Interp.Import(ts, module, 0, fromList: true);
-        PyObject current = mod;
+        PyObject current = ts.Interp.Modules.GetItemString(module)?.NewRef() ?? ts.Interp.Import(ts, module, 0, fromList: true);
         foreach (var part in qualname.Split('.'))
         {
             var next = Ops.GetAttrOrNull(current, part);
