@@ -49,7 +49,6 @@ arg ...        : arguments passed to program in sys.argv[1:]
         {
             Console.Out.Flush();
             Console.Error.WriteLine($"toypy: internal error: {e.GetType().Name}: {e.Message.Split('\n')[0]}");
-            if (Environment.GetEnvironmentVariable("TOYPY_TRACE") is not null) Console.Error.WriteLine(e);
             return 70;
         }
     }

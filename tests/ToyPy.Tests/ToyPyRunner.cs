@@ -46,6 +46,9 @@ public static class ToyPyRunner
         }
     }
 
+    /// <summary>How toypy is started, for tests that drive the process themselves: the file and the arguments before the program's.</summary>
+    public static (string File, string[] Prefix) ToyPyCommand => s_toypy.Value;
+
     /// <summary>True when `python3` can be started.</summary>
     public static bool PythonAvailable => s_python.Value;
 
