@@ -90,10 +90,10 @@ public sealed class MultiprocessingTests : IDisposable
     public void ChildThatRaisesExitsWith1AndThePrintsTraceback()
     {
         var r = Run("raises.tpy", """
-import multiprocessing
+import multiprocessing, os
 
 def work(x):
-    print('child pid', __import__('os').getpid(), flush=True)
+    print('child pid', os.getpid(), flush=True)
     return 1 / x
 
 if __name__ == '__main__':
@@ -240,14 +240,15 @@ if __name__ == '__main__':
         var r = Run("daemon.tpy", """
 import multiprocessing, os, time
 
-def hang():
-    print('child pid', os.getpid(), flush=True)
+def hang(conn):
+    conn.send(os.getpid())
     time.sleep(60)
 
 if __name__ == '__main__':
-    p = multiprocessing.Process(target=hang, daemon=True)
+    here, there = multiprocessing.Pipe()
+    p = multiprocessing.Process(target=hang, args=(there,), daemon=True)
     p.start()
-    time.sleep(0.5)
+    print('child pid', here.recv())
     print('parent leaves')
 """, TimeSpan.FromSeconds(30));
         Assert.Equal(0, r.ExitCode);
