@@ -4,7 +4,9 @@
 #   2. a table: sequential vs two threads, for CPU-bound work (listings 1.5 and
 #      1.6: fib) and for I/O (listings 1.7 and 1.8: two GETs against a local
 #      server that answers after 100 ms), with the ratio threads/sequential,
-#      and the ratio CPython gives on this machine when python3 is present.
+#      and the ratio CPython gives on this machine when python3 is present;
+#      then the same fib in two child processes (scripts/fib_processes.tpy,
+#      listing 1.6 with multiprocessing), against the same sequential time.
 # Each time is the median of RUNS runs (default 3) of the listing's own timer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,11 +57,14 @@ row() { # label toypy_seq toypy_threads cpython_ratio
 echo "== the GIL: sequential vs two threads (median of $RUNS runs)"
 fib_seq=$(median_time "$TOYPY" scripts/fib.tpy "$FIB1" "$FIB2")
 fib_thr=$(median_time "$TOYPY" scripts/fib_threads.tpy "$FIB1" "$FIB2")
+fib_proc=$(median_time "$TOYPY" scripts/fib_processes.tpy "$FIB1" "$FIB2")
 get_seq=$(median_time "$TOYPY" scripts/status_sync.tpy "$url")
 get_thr=$(median_time "$TOYPY" scripts/status_threads.tpy "$url")
-py_fib="-"; py_get="-"
+py_fib="-"; py_get="-"; py_proc="-"
 if [ -n "$PYTHON" ]; then
-  py_fib=$(ratio "$(median_time "$PYTHON" scripts/fib.tpy "$FIB1" "$FIB2")" "$(median_time "$PYTHON" scripts/fib_threads.tpy "$FIB1" "$FIB2")")
+  py_fib_seq=$(median_time "$PYTHON" scripts/fib.tpy "$FIB1" "$FIB2")
+  py_fib=$(ratio "$py_fib_seq" "$(median_time "$PYTHON" scripts/fib_threads.tpy "$FIB1" "$FIB2")")
+  py_proc=$(ratio "$py_fib_seq" "$(median_time "$PYTHON" scripts/fib_processes.tpy "$FIB1" "$FIB2")")
 fi
 if [ -n "$PYTHON_HTTP" ]; then
   py_get=$(ratio "$(median_time "$PYTHON" scripts/status_sync.tpy "$url")" "$(median_time "$PYTHON" scripts/status_threads.tpy "$url")")
@@ -68,5 +73,9 @@ printf '%-36s %11s %11s %7s %15s\n' "ToyPy" "sequential" "threads" "ratio" "CPyt
 row "fib($FIB1) + fib($FIB2)  (CPU-bound)" "$fib_seq" "$fib_thr" "$py_fib"
 row "2 x GET, ${DELAY}s server  (I/O-bound)" "$get_seq" "$get_thr" "$py_get"
 echo
+printf '%-36s %11s %11s %7s %15s\n' "ToyPy" "sequential" "processes" "ratio" "CPython ratio"
+row "fib($FIB1) + fib($FIB2)  (2 processes)" "$fib_seq" "$fib_proc" "$py_proc"
+echo
 echo "CPU-bound threads take as long as one thread doing both (ratio ~1): one GIL."
 echo "I/O-bound threads overlap (ratio ~0.5): the GIL is released around blocking calls."
+echo "CPU-bound processes overlap (ratio ~0.6 on two cores): each process has its own GIL."

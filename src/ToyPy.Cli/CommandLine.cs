@@ -58,6 +58,9 @@ arg ...        : arguments passed to program in sys.argv[1:]
 
     private static int RunChecked(string[] args)
     {
+        // A child process started by multiprocessing (the hidden mode of Modules/Multiprocessing.cs).
+        if (args.Length == 2 && args[0] == ToyPy.Modules.MultiprocessingModule.ChildFlag)
+            return ToyPy.Modules.MultiprocessingModule.RunChild(args);
         var interp = new Interpreter();
         string? code = null, file = null;
         bool dis = false, refcheck = false, gilStats = false;

@@ -46,6 +46,9 @@ public static class ToyPyRunner
         }
     }
 
+    /// <summary>How toypy is started, for tests that drive the process themselves: the file and the arguments before the program's.</summary>
+    public static (string File, string[] Prefix) ToyPyCommand => s_toypy.Value;
+
     /// <summary>True when `python3` can be started.</summary>
     public static bool PythonAvailable => s_python.Value;
 
@@ -67,9 +70,9 @@ public static class ToyPyRunner
         (new Regex(@"\b(started|pid|ident|native_id|process id:?|process)\s+\d+", RegexOptions.CultureInvariant), "$1 N"),
         (new Regex(@"\bid=\d+", RegexOptions.CultureInvariant), "id=N"),
         (new Regex(@"\d+\.\d+ ?(seconds|s)\b", RegexOptions.CultureInvariant), "T $1"),
-        // Traceback frames inside the library's threading/queue modules: CPython's are files of its
-        // installation, ToyPy's are compiled in (<frozen threading>); the program's own frames stay.
-        (new Regex(@"^  File ""(<frozen (threading|queue)>|[^""]*/(threading|queue)\.py)"", line \d+, in [^\n]*\n(    [^\n]*\n)*",
+        // Traceback frames inside the library's threading/queue/multiprocessing modules: CPython's are
+        // files of its installation, ToyPy's are compiled in (<frozen threading>); the program's own frames stay.
+        (new Regex(@"^  File ""(<frozen (threading|queue|multiprocessing)>|[^""]*/(threading|queue)\.py|[^""]*/multiprocessing/[a-z_]+\.py)"", line \d+, in [^\n]*\n(    [^\n]*\n)*",
                    RegexOptions.CultureInvariant | RegexOptions.Multiline), ""),
     };
 

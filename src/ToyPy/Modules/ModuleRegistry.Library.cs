@@ -17,5 +17,6 @@ public static partial class ModuleRegistry
         interp.RegisterBuiltinModule("select", SelectModule.Create);
         interp.RegisterBuiltinModule("json", JsonModule.Create);
         interp.RegisterBuiltinModule("requests", RequestsModule.Create);
+        interp.RegisterBuiltinModule("_multiprocessing", MultiprocessingModule.Create);
     }
 }

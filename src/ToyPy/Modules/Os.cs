@@ -16,6 +16,12 @@ public static class OsModule
     [DllImport("libc", EntryPoint = "getppid")]
     private static extern int LibcGetPpid();
 
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int LibcKill(int pid, int sig);
+
+    [DllImport("libc", EntryPoint = "_exit")]
+    private static extern void LibcExit(int status);
+
     // ------------------------------------------------------------------ helpers
 
     /// <summary>os.fspath for str paths (and __fspath__ objects); what names the function in the error.</summary>
@@ -67,6 +73,32 @@ public static class OsModule
         try { ppid = LibcGetPpid(); }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { ppid = 1; }
         return PyInt.FromLong(ppid);
+    }
+
+    /// <summary>os.kill(pid, signal): send a signal to a process.</summary>
+    public static PyObject Kill(ReadOnlySpan<PyObject> a, PyTuple? k)
+    {
+        ArgParser.Positional("kill", a, k, 2, 2);
+        int pid = Ops.IndexAsInt(a[0]), sig = Ops.IndexAsInt(a[1]);
+        if (LibcKill(pid, sig) != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            throw errno switch
+            {
+                3 => Exc.OSError(3, "No such process"),
+                1 => Exc.OSError(1, "Operation not permitted"),
+                _ => Exc.OSError(22, "Invalid argument"),
+            };
+        }
+        return None();
+    }
+
+    /// <summary>os._exit(n): end the process at once, without flushing or cleaning up.</summary>
+    public static PyObject Exit(ReadOnlySpan<PyObject> a, PyTuple? k)
+    {
+        ArgParser.Positional("_exit", a, k, 1, 1);
+        LibcExit(Ops.IndexAsInt(a[0]));
+        return None();
     }
 
     /// <summary>os.cpu_count(): the number of logical CPUs.</summary>
@@ -402,6 +434,8 @@ public static class OsModule
         m.AddFunction("getpid", GetPid);
         m.AddFunction("getppid", GetPPid);
         m.AddFunction("cpu_count", CpuCount);
+        m.AddFunction("kill", Kill);
+        m.AddFunction("_exit", Exit);
         m.AddFunction("getenv", GetEnv);
         m.AddFunction("urandom", URandom);
         m.AddFunction("getcwd", GetCwd);

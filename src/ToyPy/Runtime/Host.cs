@@ -10,7 +10,7 @@ namespace ToyPy.Runtime;
 /// main thread, run __main__, print an uncaught exception's traceback, honour
 /// SystemExit, flush the streams, and answer the process exit status.
 /// </summary>
-public sealed class Host
+public sealed partial class Host
 {
     public readonly Interpreter Interp;
     public readonly PyThreadState MainThread;
