@@ -24,6 +24,7 @@ build:
 	$(DOTNET) publish $(CLI) -c Release -r $(RID) -p:PublishAot=true -o out/aot
 	@mkdir -p bin
 	cp out/aot/ToyPy.Cli bin/toypy
+	bin/toypy --freeze-library bin/toypy-lib.frozen
 	@echo "built bin/toypy (Native AOT)"
 
 build-jit:
@@ -66,6 +67,7 @@ install:
 	@test -x bin/toypy || { echo "bin/toypy not found: run 'make build' first" >&2; exit 1; }
 	install -d "$(DESTDIR)$(PREFIX)/bin"
 	install -m 755 bin/toypy "$(DESTDIR)$(PREFIX)/bin/toypy"
+	install -m 644 bin/toypy-lib.frozen "$(DESTDIR)$(PREFIX)/bin/toypy-lib.frozen"
 
 clean:
 	rm -rf bin out

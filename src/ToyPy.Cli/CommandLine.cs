@@ -115,6 +115,15 @@ arg ...        : arguments passed to program in sys.argv[1:]
                 gilTrace = args[++i];
                 continue;
             }
+            if (a == "--freeze-library")
+            {
+                // Build step (make build): compile the library modules written in Python into a file beside the binary.
+                string target = i + 1 < args.Length ? args[++i] : LibraryModules.FrozenPath;
+                new Host(interp);
+                int n = LibraryModules.Freeze(interp, target);
+                Console.Out.WriteLine($"froze {n} library modules into {target}");
+                return 0;
+            }
             if (a == "-u") { interp.Stdout.Unbuffered = true; interp.Stderr.Unbuffered = true; continue; }
             if (a == "--no-gil") { interp.Mode = ThreadMode.NoGil; continue; }
             if (a is "--free-threaded")

@@ -28,6 +28,12 @@ public sealed partial class PyStr : PyObject
     private static readonly object s_internLock = new();
 
     /// <summary>The interned str for this spelling (a new reference). The intern table holds one reference of its own.</summary>
+    /// <summary>The interned string equal to value, or null when none is interned.</summary>
+    public static PyStr? InternedOrNull(string value)
+    {
+        lock (s_internLock) return s_interned.TryGetValue(value, out var s) ? s : null;
+    }
+
     public static PyStr Intern(string value)
     {
         lock (s_internLock)

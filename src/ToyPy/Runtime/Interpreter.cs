@@ -170,7 +170,7 @@ public sealed class Interpreter
         }
         source ??= File.ReadAllText(path);
         CodeObject code;
-        try { code = Compile(source, path); }
+        try { code = (path.StartsWith("<frozen ", StringComparison.Ordinal) ? LibraryModules.Frozen(name, source) : null) ?? Compile(source, path); }
         catch (SyntaxErrorException se) { throw ts.SyntaxErrorToPython(se); }
         var module = new PyModule(name);
         module.Dict.SetItemString("__builtins__", BuiltinsDict);
