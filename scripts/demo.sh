@@ -79,3 +79,14 @@ echo
 echo "CPU-bound threads take as long as one thread doing both (ratio ~1): one GIL."
 echo "I/O-bound threads overlap (ratio ~0.5): the GIL is released around blocking calls."
 echo "CPU-bound processes overlap (ratio ~0.6 on two cores): each process has its own GIL."
+echo
+
+# Figure 1.6: without the lock, two threads race on reference counts. The run
+# is expected to end like a crash (exit status 134, "Fatal Python error").
+echo "== figure 1.6: $TOYPY --no-gil scripts/fib_threads.tpy 20 21 (no GIL: the counts race)"
+set +e
+"$TOYPY" --no-gil scripts/fib_threads.tpy 20 21 > "$tmp/nogil.out" 2>&1
+nogil_status=$?
+set -e
+head -n 30 "$tmp/nogil.out"
+echo "(exit status $nogil_status)"
