@@ -9,32 +9,26 @@ namespace ToyPy.Tests;
 public sealed class CliTests : IDisposable
 {
     private readonly ITestOutputHelper _out;
-    private readonly string _dir;
+    private readonly TempScripts _scripts;
 
     public CliTests(ITestOutputHelper output)
     {
         _out = output;
-        _dir = Path.Combine(Path.GetTempPath(), "toypy-cli-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_dir);
+        _scripts = new TempScripts("cli");
     }
 
     public void Dispose()
     {
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        _scripts.Dispose();
     }
 
-    private string Write(string name, string source)
-    {
-        var path = Path.Combine(_dir, name);
-        File.WriteAllText(path, source, new UTF8Encoding(false));
-        return path;
-    }
+    private string Write(string name, string source) => _scripts.Write(name, source);
 
     private RunResult ToyPy(params string[] args) => ToyPy(args, null);
 
     private RunResult ToyPy(string[] args, TimeSpan? timeout)
     {
-        var r = ToyPyRunner.RunToyPy(args, _dir, timeout: timeout);
+        var r = ToyPyRunner.RunToyPy(args, _scripts.Dir, timeout: timeout);
         _out.WriteLine(r.ToString());
         return r;
     }
@@ -91,7 +85,7 @@ public sealed class CliTests : IDisposable
     [Fact]
     public void MissingFile()
     {
-        var missing = Path.Combine(_dir, "no-such-file.tpy");
+        var missing = Path.Combine(_scripts.Dir, "no-such-file.tpy");
         var r = ToyPy(missing);
         Assert.Equal(2, r.ExitCode);
         Assert.Equal("", r.Stdout);
@@ -116,7 +110,7 @@ public sealed class CliTests : IDisposable
 
         if (ToyPyRunner.PythonAvailable)
         {
-            var py = ToyPyRunner.RunPython(new[] { "argv.tpy", "one", "two words", "-x", "--flag=3" }, _dir);
+            var py = ToyPyRunner.RunPython(new[] { "argv.tpy", "one", "two words", "-x", "--flag=3" }, _scripts.Dir);
             Assert.Equal(py.Stdout, ToyPy("argv.tpy", "one", "two words", "-x", "--flag=3").Stdout);
         }
     }
@@ -138,7 +132,7 @@ public sealed class CliTests : IDisposable
             r.Stderr);
         if (ToyPyRunner.PythonAvailable)
         {
-            var py = ToyPyRunner.RunPython(new[] { path }, _dir);
+            var py = ToyPyRunner.RunPython(new[] { path }, _scripts.Dir);
             Assert.Equal(py.Stderr, r.Stderr);
         }
     }
@@ -158,7 +152,7 @@ public sealed class CliTests : IDisposable
         Assert.StartsWith("SyntaxError: ", lines[^1]);
         if (ToyPyRunner.PythonAvailable)
         {
-            var py = ToyPyRunner.RunPython(new[] { path }, _dir);
+            var py = ToyPyRunner.RunPython(new[] { path }, _scripts.Dir);
             Assert.Equal(py.Stderr, r.Stderr);
         }
     }
@@ -173,7 +167,7 @@ public sealed class CliTests : IDisposable
         Assert.Contains($"  File \"{path}\", line 3, in <module>\n", r.Stderr);
         if (ToyPyRunner.PythonAvailable)
         {
-            var py = ToyPyRunner.RunPython(new[] { "rel.tpy" }, _dir);
+            var py = ToyPyRunner.RunPython(new[] { "rel.tpy" }, _scripts.Dir);
             Assert.Equal(py.Stdout, r.Stdout);
             Assert.Equal(py.Stderr, r.Stderr);
         }
@@ -194,7 +188,7 @@ public sealed class CliTests : IDisposable
             r.Stderr);
         if (ToyPyRunner.PythonAvailable)
         {
-            var py = ToyPyRunner.RunPython(new[] { path }, _dir);
+            var py = ToyPyRunner.RunPython(new[] { path }, _scripts.Dir);
             Assert.Equal(py.Stderr, r.Stderr);
             Assert.Equal(py.ExitCode, r.ExitCode);
         }
@@ -299,7 +293,7 @@ public sealed class CliTests : IDisposable
         var rng = new Random(seed);
         var bytes = new byte[64 + rng.Next(2048)];
         rng.NextBytes(bytes);
-        var path = Path.Combine(_dir, $"bytes{seed}.tpy");
+        var path = Path.Combine(_scripts.Dir, $"bytes{seed}.tpy");
         File.WriteAllBytes(path, bytes);
         var r = ToyPy(path);
         AssertNoHostFailure(r);

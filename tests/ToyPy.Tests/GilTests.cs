@@ -19,32 +19,26 @@ public sealed class GilTests : IDisposable
 {
     private static readonly TimeSpan Bounded = TimeSpan.FromSeconds(60);
     private readonly ITestOutputHelper _out;
-    private readonly string _dir;
+    private readonly TempScripts _scripts;
 
     public GilTests(ITestOutputHelper output)
     {
         _out = output;
-        _dir = Path.Combine(Path.GetTempPath(), "toypy-gil-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_dir);
+        _scripts = new TempScripts("gil");
     }
 
     public void Dispose()
     {
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        _scripts.Dispose();
     }
 
-    private string Write(string name, string source)
-    {
-        var path = Path.Combine(_dir, name);
-        File.WriteAllText(path, source, new UTF8Encoding(false));
-        return path;
-    }
+    private string Write(string name, string source) => _scripts.Write(name, source);
 
     private RunResult ToyPy(params string[] args) => ToyPy(args, Bounded);
 
     private RunResult ToyPy(string[] args, TimeSpan timeout)
     {
-        var r = ToyPyRunner.RunToyPy(args, _dir, timeout: timeout);
+        var r = ToyPyRunner.RunToyPy(args, _scripts.Dir, timeout: timeout);
         _out.WriteLine(r.ToString());
         return r;
     }
@@ -326,7 +320,7 @@ public sealed class GilTests : IDisposable
                 w.join(30)
             print("done")
             """);
-        var trace = Path.Combine(_dir, "out.json");
+        var trace = Path.Combine(_scripts.Dir, "out.json");
         var r = ToyPy("--gil-trace", trace, script);
         AssertRanCleanly(r);
         Assert.Equal("done\n", r.Stdout);
@@ -412,7 +406,7 @@ public sealed class GilTests : IDisposable
             for t in ts:
                 t.join(30)
             """);
-        var trace = Path.Combine(_dir, "out2.json");
+        var trace = Path.Combine(_scripts.Dir, "out2.json");
         AssertRanCleanly(ToyPy("--gil-trace", trace, script));
         using var doc = JsonDocument.Parse(File.ReadAllText(trace));
         var byThread = doc.RootElement.GetProperty("traceEvents").EnumerateArray()
@@ -436,7 +430,7 @@ public sealed class GilTests : IDisposable
     public void GilTraceToAnUnwritablePathIsReported()
     {
         var script = Write("plain.tpy", "print('ran')\n");
-        var r = ToyPy("--gil-trace", Path.Combine(_dir, "no", "such", "dir", "t.json"), script);
+        var r = ToyPy("--gil-trace", Path.Combine(_scripts.Dir, "no", "such", "dir", "t.json"), script);
         Assert.False(r.TimedOut);
         Assert.Equal("ran\n", r.Stdout);
         Assert.Contains("GIL trace", r.Stderr);
@@ -569,7 +563,7 @@ public sealed class GilTests : IDisposable
         Assert.Contains("ValueError: main fails", r.Stderr);
         if (ToyPyRunner.PythonAvailable)
         {
-            var py = ToyPyRunner.RunPython(new[] { script }, _dir, timeout: TimeSpan.FromSeconds(30));
+            var py = ToyPyRunner.RunPython(new[] { script }, _scripts.Dir, timeout: TimeSpan.FromSeconds(30));
             Assert.Equal(py.ExitCode, r.ExitCode);
             Assert.Equal(py.Stdout, r.Stdout);
             Assert.Equal(ToyPyRunner.Normalise(py.Stderr), ToyPyRunner.Normalise(r.Stderr));

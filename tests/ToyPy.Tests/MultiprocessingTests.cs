@@ -19,20 +19,19 @@ namespace ToyPy.Tests;
 public sealed class MultiprocessingTests : IDisposable
 {
     private readonly ITestOutputHelper _out;
-    private readonly string _dir;
+    private readonly TempScripts _scripts;
     private readonly List<int> _children = new();
 
     public MultiprocessingTests(ITestOutputHelper output)
     {
         _out = output;
-        _dir = Path.Combine(Path.GetTempPath(), "toypy-mp-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_dir);
+        _scripts = new TempScripts("mp");
     }
 
     public void Dispose()
     {
         foreach (int pid in _children) if (IsRunning(pid)) kill(pid, 9);
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+        _scripts.Dispose();
     }
 
     [DllImport("libc", SetLastError = true)]
@@ -49,12 +48,7 @@ public sealed class MultiprocessingTests : IDisposable
         catch (IOException) { return false; }
     }
 
-    private string Write(string name, string source)
-    {
-        var path = Path.Combine(_dir, name);
-        File.WriteAllText(path, source);
-        return path;
-    }
+    private string Write(string name, string source) => _scripts.Write(name, source);
 
     private static readonly Regex s_childPid = new(@"child pid (\d+)", RegexOptions.CultureInvariant);
 
@@ -67,7 +61,7 @@ public sealed class MultiprocessingTests : IDisposable
     private RunResult Run(string name, string source, TimeSpan? timeout = null)
     {
         var path = Write(name, source);
-        var r = ToyPyRunner.RunToyPy(new[] { path }, _dir, timeout: timeout ?? TimeSpan.FromSeconds(60));
+        var r = ToyPyRunner.RunToyPy(new[] { path }, _scripts.Dir, timeout: timeout ?? TimeSpan.FromSeconds(60));
         _out.WriteLine(r.ToString());
         RememberChildren(r.Stdout);
         Assert.False(r.TimedOut, "toypy did not finish");
@@ -279,7 +273,7 @@ if __name__ == '__main__':
         var psi = new ProcessStartInfo(file)
         {
             UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true,
-            WorkingDirectory = _dir,
+            WorkingDirectory = _scripts.Dir,
         };
         foreach (var a in prefix.Append(path)) psi.ArgumentList.Add(a);
         using var parent = Process.Start(psi)!;

@@ -85,7 +85,7 @@ public static class TypeAttributes
     }
 
     /// <summary>A __new__ written in Python (object's own __new__ is a builtin staticmethod and does not count).</summary>
-    public static bool IsUserNew(PyObject? newAttr) => newAttr is PyFunction || newAttr is PyStaticMethod { Func: PyFunction };
+    public static bool IsUserNew([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] PyObject? newAttr) => newAttr is PyFunction || newAttr is PyStaticMethod { Func: PyFunction };
 
     private static PyObject CallDescriptor(PyObject attr, PyObject self, ReadOnlySpan<PyObject> args, PyTuple? kwnames)
     {

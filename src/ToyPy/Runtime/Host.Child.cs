@@ -48,10 +48,6 @@ public sealed partial class Host
         {
             status = HandleUncaught(e.Value);
         }
-        WaitForThreadShutdown();
-        FinalizeMain();
-        Interp.Stdout.Flush();
-        Interp.Stderr.Flush();
-        return status;
+        return Shutdown(status);
     }
 }

@@ -62,6 +62,12 @@ public sealed partial class Host
         {
             status = HandleUncaught(e.Value);
         }
+        return Shutdown(status);
+    }
+
+    /// <summary>Py_FinalizeEx's order: wait for non-daemon threads, clear __main__, flush the streams.</summary>
+    private int Shutdown(int status)
+    {
         WaitForThreadShutdown();
         FinalizeMain();
         Interp.Stdout.Flush();
