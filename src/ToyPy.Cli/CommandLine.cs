@@ -52,6 +52,7 @@ arg ...        : arguments passed to program in sys.argv[1:]
             if (RefRace.Enabled) RefRace.Fatal($"{e.GetType().Name} in the main thread: interpreter state corrupted by a race");
             Console.Out.Flush();
             Console.Error.WriteLine($"toypy: internal error: {e.GetType().Name}: {e.Message.Split('\n')[0]}");
+            if (Environment.GetEnvironmentVariable("TOYPY_DEBUG") == "1") Console.Error.WriteLine(e.ToString());
             return 70;
         }
     }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using ToyPy.Bytecode;
 using ToyPy.Runtime;
@@ -70,10 +71,84 @@ public sealed class PyDeque : PyObject
     /// <summary>Borrowed item i (0 &lt;= i &lt; Count).</summary>
     public PyObject ItemAt(long i) => At(i);
 
+
+    // --no-gil: mutations mark the container so a concurrent one is detected (RefRace.EnterMutation).
+    private int _writer;
+
+    public void AppendRight(PyObject x)
+    {
+        if (RefMode.Racy) AppendRightRacy(x);
+        else AppendRightCore(x);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void AppendRightRacy(PyObject x)
+    {
+        bool marked = RefRace.EnterMutation(this, ref _writer);
+        try { AppendRightCore(x); }
+        finally { if (marked) RefRace.ExitMutation(ref _writer); }
+    }
+
+    public void AppendLeft(PyObject x)
+    {
+        if (RefMode.Racy) AppendLeftRacy(x);
+        else AppendLeftCore(x);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void AppendLeftRacy(PyObject x)
+    {
+        bool marked = RefRace.EnterMutation(this, ref _writer);
+        try { AppendLeftCore(x); }
+        finally { if (marked) RefRace.ExitMutation(ref _writer); }
+    }
+
+    public PyObject PopRightInternal()
+    {
+        if (RefMode.Racy) return PopRightInternalRacy();
+        return PopRightInternalCore();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private PyObject PopRightInternalRacy()
+    {
+        bool marked = RefRace.EnterMutation(this, ref _writer);
+        try { return PopRightInternalCore(); }
+        finally { if (marked) RefRace.ExitMutation(ref _writer); }
+    }
+
+    public PyObject PopLeftInternal()
+    {
+        if (RefMode.Racy) return PopLeftInternalRacy();
+        return PopLeftInternalCore();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private PyObject PopLeftInternalRacy()
+    {
+        bool marked = RefRace.EnterMutation(this, ref _writer);
+        try { return PopLeftInternalCore(); }
+        finally { if (marked) RefRace.ExitMutation(ref _writer); }
+    }
+
+    public void ClearItems()
+    {
+        if (RefMode.Racy) ClearItemsRacy();
+        else ClearItemsCore();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ClearItemsRacy()
+    {
+        bool marked = RefRace.EnterMutation(this, ref _writer);
+        try { ClearItemsCore(); }
+        finally { if (marked) RefRace.ExitMutation(ref _writer); }
+    }
+
     // ------------------------------------------------------------------ primitive operations
 
     /// <summary>append: add x (borrowed) on the right; a full bounded deque drops its leftmost item.</summary>
-    public void AppendRight(PyObject x)
+    private void AppendRightCore(PyObject x)
     {
         State++;
         if (_maxlen == 0) return;
@@ -85,7 +160,7 @@ public sealed class PyDeque : PyObject
     }
 
     /// <summary>appendleft: add x (borrowed) on the left; a full bounded deque drops its rightmost item.</summary>
-    public void AppendLeft(PyObject x)
+    private void AppendLeftCore(PyObject x)
     {
         State++;
         if (_maxlen == 0) return;
@@ -98,7 +173,7 @@ public sealed class PyDeque : PyObject
     }
 
     /// <summary>Remove and return the rightmost item (ownership passes to the caller).</summary>
-    public PyObject PopRightInternal()
+    private PyObject PopRightInternalCore()
     {
         if (_count == 0) throw Exc.IndexError("pop from an empty deque");
         State++;
@@ -110,7 +185,7 @@ public sealed class PyDeque : PyObject
     }
 
     /// <summary>Remove and return the leftmost item (ownership passes to the caller).</summary>
-    public PyObject PopLeftInternal()
+    private PyObject PopLeftInternalCore()
     {
         if (_count == 0) throw Exc.IndexError("pop from an empty deque");
         State++;
@@ -122,7 +197,7 @@ public sealed class PyDeque : PyObject
     }
 
     /// <summary>Drop every item (references released after the deque is already empty).</summary>
-    public void ClearItems()
+    private void ClearItemsCore()
     {
         State++;
         var items = new PyObject[_count];

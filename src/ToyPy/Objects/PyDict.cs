@@ -37,6 +37,52 @@ public sealed partial class PyDict : PySubclassable
 
     public int Count => _used;
 
+
+    // --no-gil: mutations mark the container so a concurrent one is detected (RefRace.EnterMutation).
+    private int _writer;
+
+    public override void SetItem(PyObject key, PyObject value)
+    {
+        if (RefMode.Racy) SetItemRacy(key, value);
+        else SetItemCore(key, value);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void SetItemRacy(PyObject key, PyObject value)
+    {
+        bool marked = RefRace.EnterMutation(this, ref _writer);
+        try { SetItemCore(key, value); }
+        finally { if (marked) RefRace.ExitMutation(ref _writer); }
+    }
+
+    public PyObject? Pop(PyObject key)
+    {
+        if (RefMode.Racy) return PopRacy(key);
+        return PopCore(key);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private PyObject? PopRacy(PyObject key)
+    {
+        bool marked = RefRace.EnterMutation(this, ref _writer);
+        try { return PopCore(key); }
+        finally { if (marked) RefRace.ExitMutation(ref _writer); }
+    }
+
+    public void Clear()
+    {
+        if (RefMode.Racy) ClearRacy();
+        else ClearCore();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ClearRacy()
+    {
+        bool marked = RefRace.EnterMutation(this, ref _writer);
+        try { ClearCore(); }
+        finally { if (marked) RefRace.ExitMutation(ref _writer); }
+    }
+
     // ------------------------------------------------------------------ core table
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -55,8 +101,9 @@ public sealed partial class PyDict : PySubclassable
         ulong perturb = (ulong)hash;
         int i = (int)(hash & mask);
         insertSlot = -1;
-        while (true)
+        for (int probes = 0; ; probes++)
         {
+            if (probes > mask + 64) throw RefRace.CorruptTable("dict"); // only a race can fill every slot
             int ix = _indices[i];
             if (ix == Empty)
             {
@@ -82,8 +129,9 @@ public sealed partial class PyDict : PySubclassable
         int mask = _indices.Length - 1;
         ulong perturb = (ulong)hash;
         int i = (int)(hash & mask);
-        while (true)
+        for (int probes = 0; ; probes++)
         {
+            if (probes > mask + 64) throw RefRace.CorruptTable("dict");
             int ix = _indices[i];
             if (ix == Empty) return -1;
             if (ix >= 0)
@@ -148,7 +196,7 @@ public sealed partial class PyDict : PySubclassable
     }
 
     /// <summary>d[key] = value; both borrowed (the dict takes its own references).</summary>
-    public override void SetItem(PyObject key, PyObject value)
+    private void SetItemCore(PyObject key, PyObject value)
     {
         long h = Ops.Hash(key);
         int ix = Find(key, h, out int slot);
@@ -181,7 +229,7 @@ public sealed partial class PyDict : PySubclassable
     }
 
     /// <summary>Remove key; returns the removed value (ownership passes to the caller) or null if absent.</summary>
-    public PyObject? Pop(PyObject key)
+    private PyObject? PopCore(PyObject key)
     {
         long h = Ops.Hash(key);
         int ix = Find(key, h, out _);
@@ -194,8 +242,9 @@ public sealed partial class PyDict : PySubclassable
         int mask = _indices.Length - 1;
         ulong perturb = (ulong)h;
         int i = (int)(h & mask);
-        while (_indices[i] != ix)
+        for (int probes = 0; _indices[i] != ix; probes++)
         {
+            if (probes > mask + 64) throw RefRace.CorruptTable("dict");
             perturb >>= 5;
             i = (int)((ulong)(i * 5 + 1) + perturb) & mask;
         }
@@ -222,7 +271,7 @@ public sealed partial class PyDict : PySubclassable
 
     public bool ContainsKey(PyObject key) => Find(key, Ops.Hash(key), out _) >= 0;
 
-    public void Clear()
+    private void ClearCore()
     {
         var old = _entries; int n = _next;
         _indices = new[] { Empty, Empty, Empty, Empty, Empty, Empty, Empty, Empty };

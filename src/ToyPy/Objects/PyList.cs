@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using ToyPy.Bytecode;
 using ToyPy.Runtime;
@@ -22,8 +23,95 @@ public sealed partial class PyList : PySubclassable
 
     public PyObject this[int i] => Items[i];
 
-    /// <summary>Append a borrowed item (the list takes its own reference).</summary>
+    // --no-gil: mutations mark the container so a concurrent one is detected (RefRace.EnterMutation).
+    private int _writer;
+
     public void Append(PyObject item)
+    {
+        if (RefMode.Racy) AppendRacy(item);
+        else AppendCore(item);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void AppendRacy(PyObject item)
+    {
+        bool marked = RefRace.EnterMutation(this, ref _writer);
+        try { AppendCore(item); }
+        finally { if (marked) RefRace.ExitMutation(ref _writer); }
+    }
+
+    public void AppendStealing(PyObject item)
+    {
+        if (RefMode.Racy) AppendStealingRacy(item);
+        else AppendStealingCore(item);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void AppendStealingRacy(PyObject item)
+    {
+        bool marked = RefRace.EnterMutation(this, ref _writer);
+        try { AppendStealingCore(item); }
+        finally { if (marked) RefRace.ExitMutation(ref _writer); }
+    }
+
+    public void Insert(long index, PyObject item)
+    {
+        if (RefMode.Racy) InsertRacy(index, item);
+        else InsertCore(index, item);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void InsertRacy(long index, PyObject item)
+    {
+        bool marked = RefRace.EnterMutation(this, ref _writer);
+        try { InsertCore(index, item); }
+        finally { if (marked) RefRace.ExitMutation(ref _writer); }
+    }
+
+    public PyObject PopAt(long index)
+    {
+        if (RefMode.Racy) return PopAtRacy(index);
+        return PopAtCore(index);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private PyObject PopAtRacy(long index)
+    {
+        bool marked = RefRace.EnterMutation(this, ref _writer);
+        try { return PopAtCore(index); }
+        finally { if (marked) RefRace.ExitMutation(ref _writer); }
+    }
+
+    public void Clear()
+    {
+        if (RefMode.Racy) ClearRacy();
+        else ClearCore();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ClearRacy()
+    {
+        bool marked = RefRace.EnterMutation(this, ref _writer);
+        try { ClearCore(); }
+        finally { if (marked) RefRace.ExitMutation(ref _writer); }
+    }
+
+    public void Extend(PyObject iterable)
+    {
+        if (RefMode.Racy) ExtendRacy(iterable);
+        else ExtendCore(iterable);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ExtendRacy(PyObject iterable)
+    {
+        bool marked = RefRace.EnterMutation(this, ref _writer);
+        try { ExtendCore(iterable); }
+        finally { if (marked) RefRace.ExitMutation(ref _writer); }
+    }
+
+    /// <summary>Append a borrowed item (the list takes its own reference).</summary>
+    private void AppendCore(PyObject item)
     {
         if (Count == Items.Length) Grow(Count + 1);
         item.Incref();
@@ -31,7 +119,7 @@ public sealed partial class PyList : PySubclassable
     }
 
     /// <summary>Append an item whose reference the list takes over.</summary>
-    public void AppendStealing(PyObject item)
+    private void AppendStealingCore(PyObject item)
     {
         if (Count == Items.Length) Grow(Count + 1);
         Items[Count++] = item;
@@ -43,7 +131,7 @@ public sealed partial class PyList : PySubclassable
         Array.Resize(ref Items, cap);
     }
 
-    public void Insert(long index, PyObject item)
+    private void InsertCore(long index, PyObject item)
     {
         if (index < 0) { index += Count; if (index < 0) index = 0; }
         if (index > Count) index = Count;
@@ -55,7 +143,7 @@ public sealed partial class PyList : PySubclassable
     }
 
     /// <summary>Remove and return (new reference transferred to the caller) the item at index.</summary>
-    public PyObject PopAt(long index)
+    private PyObject PopAtCore(long index)
     {
         if (Count == 0) throw Exc.IndexError("pop from empty list");
         if (index < 0) index += Count;
@@ -67,7 +155,7 @@ public sealed partial class PyList : PySubclassable
     }
 
     /// <summary>Empty the list; the old items are released after the list is consistent (a __del__ may look at it).</summary>
-    public void Clear()
+    private void ClearCore()
     {
         var old = Items; int n = Count;
         Items = Array.Empty<PyObject>(); Count = 0;
@@ -75,7 +163,7 @@ public sealed partial class PyList : PySubclassable
     }
 
     /// <summary>Append every item of an iterable.</summary>
-    public void Extend(PyObject iterable)
+    private void ExtendCore(PyObject iterable)
     {
         if (iterable is PyList l)
         {

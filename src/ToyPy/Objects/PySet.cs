@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using ToyPy.Bytecode;
 using ToyPy.Runtime;
@@ -22,6 +23,66 @@ public sealed partial class PySet : PyObject
 
     public PySet(bool frozen = false) : base(frozen ? PyTypes.FrozenSet : PyTypes.Set) { }
 
+
+    // --no-gil: mutations mark the container so a concurrent one is detected (RefRace.EnterMutation).
+    private int _writer;
+
+    public bool Add(PyObject key)
+    {
+        if (RefMode.Racy) return AddRacy(key);
+        return AddCore(key);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool AddRacy(PyObject key)
+    {
+        bool marked = RefRace.EnterMutation(this, ref _writer);
+        try { return AddCore(key); }
+        finally { if (marked) RefRace.ExitMutation(ref _writer); }
+    }
+
+    public bool Discard(PyObject key)
+    {
+        if (RefMode.Racy) return DiscardRacy(key);
+        return DiscardCore(key);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool DiscardRacy(PyObject key)
+    {
+        bool marked = RefRace.EnterMutation(this, ref _writer);
+        try { return DiscardCore(key); }
+        finally { if (marked) RefRace.ExitMutation(ref _writer); }
+    }
+
+    public PyObject PopAny()
+    {
+        if (RefMode.Racy) return PopAnyRacy();
+        return PopAnyCore();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private PyObject PopAnyRacy()
+    {
+        bool marked = RefRace.EnterMutation(this, ref _writer);
+        try { return PopAnyCore(); }
+        finally { if (marked) RefRace.ExitMutation(ref _writer); }
+    }
+
+    public void Clear()
+    {
+        if (RefMode.Racy) ClearRacy();
+        else ClearCore();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ClearRacy()
+    {
+        bool marked = RefRace.EnterMutation(this, ref _writer);
+        try { ClearCore(); }
+        finally { if (marked) RefRace.ExitMutation(ref _writer); }
+    }
+
     public int Count => _used;
 
     private int Mask => _table.Length - 1;
@@ -32,8 +93,9 @@ public sealed partial class PySet : PyObject
         int mask = Mask;
         ulong perturb = (ulong)hash;
         int i = (int)(hash & mask);
-        while (true)
+        for (int rounds = 0; ; rounds++)
         {
+            if (rounds > mask + 64) throw RefRace.CorruptTable("set"); // past every slot and the perturbation: only a race fills every slot
             int probes = i + LinearProbes <= mask ? LinearProbes : 0;
             int j = i;
             do
@@ -49,7 +111,7 @@ public sealed partial class PySet : PyObject
     }
 
     /// <summary>Add a borrowed key; returns false if it was already present.</summary>
-    public bool Add(PyObject key)
+    private bool AddCore(PyObject key)
     {
         if (IsFrozen && _frozenBuilt) throw Exc.AttributeError("'frozenset' object has no attribute 'add'");
         long hash = Ops.Hash(key);
@@ -57,8 +119,9 @@ public sealed partial class PySet : PyObject
         ulong perturb = (ulong)hash;
         int i = (int)(hash & mask);
         int freeSlot = -1;
-        while (true)
+        for (int rounds = 0; ; rounds++)
         {
+            if (rounds > mask + 64) throw RefRace.CorruptTable("set"); // past every slot and the perturbation: only a race fills every slot
             int probes = i + LinearProbes <= mask ? LinearProbes : 0;
             int j = i;
             do
@@ -105,8 +168,9 @@ public sealed partial class PySet : PyObject
             // set_insert_clean
             ulong perturb = (ulong)s.Hash;
             int i = (int)(s.Hash & mask);
-            while (true)
+            for (int rounds = 0; ; rounds++)
             {
+                if (rounds > mask + 64) throw RefRace.CorruptTable("set");
                 int probes = i + LinearProbes <= mask ? LinearProbes : 0;
                 int j = i;
                 bool placed = false;
@@ -125,7 +189,7 @@ public sealed partial class PySet : PyObject
     public bool ContainsKey(PyObject key) => FindIndex(key, Ops.Hash(key)) >= 0;
 
     /// <summary>Remove key; false if absent.</summary>
-    public bool Discard(PyObject key)
+    private bool DiscardCore(PyObject key)
     {
         int j = FindIndex(key, Ops.Hash(key));
         if (j < 0) return false;
@@ -139,7 +203,7 @@ public sealed partial class PySet : PyObject
     private int _finger; // set_pop's search finger: where the next pop starts looking
 
     /// <summary>Remove and return an arbitrary element (ownership to the caller), as set.pop() does: from the search finger on.</summary>
-    public PyObject PopAny()
+    private PyObject PopAnyCore()
     {
         if (_used == 0)
         {
@@ -156,7 +220,7 @@ public sealed partial class PySet : PyObject
         return k;
     }
 
-    public void Clear()
+    private void ClearCore()
     {
         var old = _table;
         _table = new Slot[MinSize];

@@ -48,7 +48,7 @@ public static class RefRace
     /// <summary>Exit status of a run ended by a use after free: 134, as a process aborted by Py_FatalError (SIGABRT).</summary>
     public const int FatalExitStatus = 134;
 
-    public enum Kind { LostIncrement, LostDecrement, PrematureFree, UseAfterFree, NegativeCount, LeakAtExit }
+    public enum Kind { LostIncrement, LostDecrement, PrematureFree, UseAfterFree, NegativeCount, LeakAtExit, ConcurrentMutation }
 
     /// <summary>The truth about one object's count, and who updated it last.</summary>
     private sealed class Shadow
@@ -181,6 +181,58 @@ public static class RefRace
         Fatal($"use after free: {Describe(o)} was freed while {ThreadName(ts)} still used it ({Site(ts)})");
     }
 
+    // ------------------------------------------------------------------ containers
+
+    /// <summary>
+    /// A list, dict, set or deque is about to change its storage. If another
+    /// thread is changing it right now, that is a race (recorded as a
+    /// concurrent mutation); the caller then waits for the other thread to
+    /// finish, so the container's arrays are never torn and no probe loop can
+    /// run forever. Answers whether the caller took the mark (and must clear
+    /// it with ExitMutation); a thread already changing the same container
+    /// (a __hash__ or __eq__ that mutates it) goes on without it.
+    /// </summary>
+    public static bool EnterMutation(PyObject container, ref int writer)
+    {
+        int me = Environment.CurrentManagedThreadId;
+        int other = Interlocked.CompareExchange(ref writer, me, 0);
+        if (other == 0) return true;
+        if (other == me) return false;
+        var ts = PyThreadState.CurrentOrNull;
+        var owner = Interp?.Threads().FirstOrDefault(t => t.ManagedThreadId == other);
+        RecordMutation(container, ts, owner);
+        var spin = new SpinWait();
+        long deadline = Environment.TickCount64 + 1000;
+        while (Interlocked.CompareExchange(ref writer, me, 0) != 0)
+        {
+            // A writer blocked inside user code (a __eq__ waiting on this thread) must not hang the run.
+            if (Environment.TickCount64 > deadline) return false;
+            spin.SpinOnce();
+        }
+        return true;
+    }
+
+    public static void ExitMutation(ref int writer) => Volatile.Write(ref writer, 0);
+
+    private static void RecordMutation(PyObject container, PyThreadState? ts, PyThreadState? other)
+    {
+        bool keep;
+        lock (s_eventsLock)
+        {
+            var key = (Kind.ConcurrentMutation, container.Type.Name);
+            s_counts[key] = s_counts.GetValueOrDefault(key) + 1;
+            keep = s_first.Count < 20;
+        }
+        if (!keep) return;
+        var e = new RaceEvent(Kind.ConcurrentMutation, container.Type.Name, Describe(container), ThreadName(ts), Site(ts),
+            0, 0, 0, other is null ? null : ThreadName(other), other is null ? null : Site(other), 0, 0);
+        lock (s_eventsLock) if (s_first.Count < 20) s_first.Add(e);
+    }
+
+    /// <summary>A hash table's probe found no free slot: its storage was torn by a race.</summary>
+    public static Exception CorruptTable(string typeName) =>
+        new InvalidOperationException($"the {typeName}'s hash table was torn by concurrent changes");
+
     /// <summary>Py_FatalError: print the message and the race report, exit with FatalExitStatus.</summary>
     public static void Fatal(string message)
     {
@@ -260,6 +312,7 @@ public static class RefRace
         Kind.PrematureFree => "premature free",
         Kind.UseAfterFree => "use after free",
         Kind.NegativeCount => "negative count",
+        Kind.ConcurrentMutation => "concurrent mutation",
         _ => "leak at exit",
     };
 
@@ -284,6 +337,14 @@ public static class RefRace
             Kind.NegativeCount => "the count went below zero",
             _ => "",
         };
+        if (e.Kind == Kind.ConcurrentMutation)
+        {
+            sb.Clear();
+            sb.Append($"  object: {e.ObjectRepr}\n");
+            sb.Append($"  {e.Thread} began to change it (at {e.Site}) while {e.OtherThread ?? "another thread"} was changing it\n");
+            sb.Append("  without the GIL both would rewrite its storage at once; ToyPy made the second wait\n");
+            return sb.ToString();
+        }
         sb.Append($"  expected count {e.Expected}, resulting count {e.Written}: {what}\n");
         return sb.ToString();
     }
