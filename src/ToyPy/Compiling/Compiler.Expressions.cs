@@ -618,8 +618,10 @@ internal sealed partial class CodeGenerator
             return;
         }
 
-        // Positional arguments: always a real tuple (CALL_FUNCTION_EX's contract).
-        StarUnpackHelper(args, n, OpCode.BuildList, OpCode.ListAppend, OpCode.ListExtend, true);
+        // Positional arguments: f(*x) passes x itself (CALL_FUNCTION_EX makes the tuple and
+        // names f in its error), anything else is built into a tuple here.
+        if (n == 0 && args.Count == 1 && args[0] is Starred only) VisitExpr(only.Value);
+        else StarUnpackHelper(args, n, OpCode.BuildList, OpCode.ListAppend, OpCode.ListExtend, true);
         if (nkwelts > 0)
         {
             bool haveDict = false;

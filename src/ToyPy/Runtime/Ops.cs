@@ -504,6 +504,32 @@ public static class Ops
         return callable.Call(args, kwnames);
     }
 
+    /// <summary>_PyObject_FunctionStr: how call errors name a callable ("mod.qualname()", or "qualname()" for builtins).</summary>
+    public static string FunctionStr(PyObject f)
+    {
+        try
+        {
+            var qualname = GetAttrOrNull(f, "__qualname__");
+            if (qualname is null) return StrString(f);
+            string q = StrString(qualname);
+            qualname.Decref();
+            var module = GetAttrOrNull(f, "__module__");
+            string? m = module is PyStr ms ? ms.Value : null;
+            module?.Decref();
+            return m is not null && m != "builtins" ? $"{m}.{q}()" : $"{q}()";
+        }
+        catch (PyException e)
+        {
+            e.Value.Decref();
+            return f.Type.Name + "()";
+        }
+    }
+
+    /// <summary>Whether iter(o) can work: the type has __iter__ or __getitem__ (tp_iter or the sequence protocol).</summary>
+    public static bool IsIterable(PyObject o) =>
+        o is PyList or PyTuple or PyStr or PyBytes or PyDict or PySet or PyRange or PyGenerator
+        || o.Type.Lookup("__iter__") is not null || o.Type.Lookup("__getitem__") is not null;
+
     /// <summary>callable(*args, **kwargs) (CALL_FUNCTION_EX, PyObject_Call): all borrowed; answers a new reference.</summary>
     public static PyObject CallWithDict(PyObject callable, PyTuple args, PyDict? kwargs)
     {

@@ -527,22 +527,8 @@ public sealed partial class PyThreadState
 
                 case OpCode.DictUpdate:
                 case OpCode.DictMerge:
-                {
-                    var update = s[sp - 1]!;
-                    var d = (PyDict)s[sp - 1 - arg]!;
-                    bool merge = (OpCode)(word & 0xFF) == OpCode.DictMerge;
-                    if (update is not PyDict)
-                    {
-                        var keysAttr = Ops.GetAttrOrNull(update, "keys")
-                            ?? throw Exc.TypeError(merge ? $"argument after ** must be a mapping, not {update.Type.Name}"
-                                                         : $"'{update.Type.Name}' object is not a mapping");
-                        Refs.Dec<TRefs>(keysAttr);
-                    }
-                    d.Update(update, errorOnDuplicate: merge);
-                    s[--sp] = null;
-                    Refs.Dec<TRefs>(update);
+                    sp = OpDictUpdate(s, sp, arg, (OpCode)(word & 0xFF) == OpCode.DictMerge);
                     continue;
-                }
 
                 case OpCode.ListToTuple:
                     sp = OpListToTuple(s, sp, arg, frame);
@@ -775,6 +761,35 @@ public sealed partial class PyThreadState
         return sp;
     }
 
+    /// <summary>DICT_UPDATE ({**m}) and DICT_MERGE (f(**m)): errors of the latter name f (format_kwargs_error), which sits below the dict and the positional tuple.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OpDictUpdate(Span<PyObject?> s, int sp, int arg, bool merge)
+    {
+        var update = s[sp - 1]!;
+        var d = (PyDict)s[sp - 1 - arg]!;
+        if (update is not PyDict)
+        {
+            var keysAttr = Ops.GetAttrOrNull(update, "keys")
+                ?? throw Exc.TypeError(merge ? $"{Ops.FunctionStr(s[sp - 3 - arg]!)} argument after ** must be a mapping, not {update.Type.Name}"
+                                             : $"'{update.Type.Name}' object is not a mapping");
+            Decref(keysAttr);
+        }
+        if (merge)
+        {
+            try { d.Update(update, errorOnDuplicate: true); }
+            catch (PyException e) when (e.Value.Type == ExceptionTypes.TypeError && Ops.StrString(e.Value).StartsWith("got multiple values", StringComparison.Ordinal))
+            {
+                string message = Ops.StrString(e.Value);
+                e.Value.Decref();
+                throw Exc.TypeError($"{Ops.FunctionStr(s[sp - 3 - arg]!)} {message}");
+            }
+        }
+        else d.Update(update, errorOnDuplicate: false);
+        s[--sp] = null;
+        Decref(update);
+        return sp;
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpListExtend(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
@@ -823,11 +838,26 @@ public sealed partial class PyThreadState
     {
         bool hasKw = (arg & 1) != 0;
         var kwargs = hasKw ? s[sp - 1] : null;
-        var callargs = (PyTuple)s[sp - (hasKw ? 2 : 1)]!;
+        var callargsObj = s[sp - (hasKw ? 2 : 1)]!;
         var callable = s[sp - (hasKw ? 3 : 2)]!;
         int baseIdx = sp - (hasKw ? 4 : 3);
         frame.Ip = ip; frame.Sp = sp;
-        var result = Ops.CallWithDict(callable, callargs, kwargs as PyDict);
+        PyObject result;
+        if (callargsObj is PyTuple { Type: var tt } callargs && tt == PyTypes.Tuple)
+            result = Ops.CallWithDict(callable, callargs, kwargs as PyDict);
+        else
+        {
+            // f(*x) with x not a tuple: make one, naming f when x is not iterable (check_args_iterable).
+            PyTuple made;
+            try { made = (PyTuple)Ops.Call1(PyTypes.Tuple, callargsObj); }
+            catch (PyException e) when (e.Value.Type == ExceptionTypes.TypeError && !Ops.IsIterable(callargsObj))
+            {
+                e.Value.Decref();
+                throw Exc.TypeError($"{Ops.FunctionStr(callable)} argument after * must be an iterable, not {callargsObj.Type.Name}");
+            }
+            try { result = Ops.CallWithDict(callable, made, kwargs as PyDict); }
+            finally { made.Decref(); }
+        }
         for (int i = sp - 1; i >= baseIdx; i--)
         {
             var v = s[i];
