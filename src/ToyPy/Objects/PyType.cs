@@ -145,6 +145,18 @@ public sealed class PyType : PyObject
     {
         if (!IsHeapType)
             throw Exc.TypeError($"cannot set '{name.Value}' attribute of immutable type '{Name}'");
+        // The names a class prints with live in the type itself (type_set_name, type_set_qualname);
+        // __module__ lives in its dict and is what reprs and tracebacks print.
+        if (name.Value is "__name__" or "__qualname__")
+        {
+            if (value is null) throw Exc.TypeError($"cannot delete '{name.Value}' attribute of immutable type '{Name}'");
+            if (value is not PyStr str) throw Exc.TypeError($"can only assign string to {Name}.{name.Value}, not '{value.Type.Name}'");
+            if (name.Value == "__name__") Name = str.Value;
+            else QualName = str.Value;
+            Modified();
+            return;
+        }
+        if (name.Value == "__module__" && value is PyStr module) ModuleName = module.Value;
         if (value is null)
         {
             if (!Dict.DelItemString(name.Value)) throw Exc.AttributeError($"type object '{Name}' has no attribute '{name.Value}'");
