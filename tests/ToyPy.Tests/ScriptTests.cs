@@ -13,6 +13,9 @@ namespace ToyPy.Tests;
 ///
 /// Directives, in the comment lines at the top of a script:
 ///   # toypy-test: stdout-only     do not compare stderr (use sparingly)
+///   # toypy-test: unordered       processes or threads print concurrently: compare the printed
+///                                texts in any order (print writes text and newline separately,
+///                                so CPython's own output may interleave them)
 ///   # toypy-test: stdin=FILE      feed FILE (next to the script) to stdin (otherwise stdin is empty)
 ///   # toypy-test: args=a b c      arguments for the program (split on blanks; last on its line)
 ///
@@ -37,12 +40,12 @@ public class ScriptTests
             yield return new object[] { f };
     }
 
-    public sealed record Directives(bool StdoutOnly, string[] Args, string? Stdin);
+    public sealed record Directives(bool StdoutOnly, string[] Args, string? Stdin, bool Unordered = false);
 
     /// <summary>Reads the `# toypy-test:` directives from the leading comment lines.</summary>
     public static Directives ReadDirectives(string path)
     {
-        bool stdoutOnly = false;
+        bool stdoutOnly = false, unordered = false;
         string? stdin = null;
         var args = Array.Empty<string>();
         foreach (var raw in File.ReadLines(path))
@@ -62,13 +65,14 @@ public class ScriptTests
                 }
                 var word = rest.Split((char[]?)null, 2, StringSplitOptions.RemoveEmptyEntries);
                 if (word[0] == "stdout-only") stdoutOnly = true;
+                else if (word[0] == "unordered") unordered = true;
                 else if (word[0].StartsWith("stdin=", StringComparison.Ordinal))
                     stdin = File.ReadAllText(Path.Combine(Path.GetDirectoryName(path)!, word[0]["stdin=".Length..]));
                 else throw new InvalidOperationException($"{path}: unknown toypy-test directive '{word[0]}'");
                 rest = word.Length > 1 ? word[1].Trim() : "";
             }
         }
-        return new Directives(stdoutOnly, args, stdin);
+        return new Directives(stdoutOnly, args, stdin, unordered);
     }
 
     private static readonly Regex s_refcheck = new(
@@ -94,20 +98,24 @@ public class ScriptTests
         {
             var python = ToyPyRunner.RunPython(programArgs, dir, d.Stdin);
             var toypy = await toypyTask;
-            Compare(script, python, toypy, d.StdoutOnly);
+            Compare(script, python, toypy, d.StdoutOnly, d.Unordered);
         }
 
         var audit = await refcheckTask;
         CheckAudit(script, audit);
     }
 
-    private void Compare(string script, RunResult python, RunResult toypy, bool stdoutOnly)
+    private void Compare(string script, RunResult python, RunResult toypy, bool stdoutOnly, bool unordered)
     {
         var diffs = new StringBuilder();
         void Check(string part, string want, string got)
         {
             want = ToyPyRunner.Normalise(want);
             got = ToyPyRunner.Normalise(got);
+            if (unordered && part != "exit status")
+            {
+                if (ToyPyRunner.SamePrintsInAnyOrder(want, got)) return;
+            }
             if (want != got) diffs.Append($"--- {part} differs\n").Append(Diff(want, got)).Append('\n');
         }
         Check("exit status", python.Status, toypy.Status);

@@ -76,6 +76,25 @@ public static class ToyPyRunner
                    RegexOptions.CultureInvariant | RegexOptions.Multiline), ""),
     };
 
+    /// <summary>
+    /// Whether toypy printed the same texts as python3 in some order: each of
+    /// toypy's lines, taken out of python3's output with its newlines removed,
+    /// must leave nothing behind (print writes its text and its newline
+    /// separately, so concurrent printers can interleave them in CPython).
+    /// Both texts already normalised.
+    /// </summary>
+    public static bool SamePrintsInAnyOrder(string python, string toypy)
+    {
+        var rest = python.Replace("\n", "");
+        foreach (var line in toypy.Split('\n', StringSplitOptions.RemoveEmptyEntries).OrderByDescending(l => l.Length))
+        {
+            int at = rest.IndexOf(line, StringComparison.Ordinal);
+            if (at < 0) return false;
+            rest = rest.Remove(at, line.Length);
+        }
+        return rest.Length == 0;
+    }
+
     /// <summary>Normalise what legitimately differs between runs (addresses, pids, thread ids, timings), as pydiff does.</summary>
     public static string Normalise(string text)
     {
