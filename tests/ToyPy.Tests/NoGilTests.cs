@@ -117,6 +117,16 @@ public class NoGilTests
     }
 
     [Fact]
+    public void GilStatsSayThereIsNoLock()
+    {
+        var r = ToyPyRunner.RunToyPy(new[] { "--no-gil", "--gil-stats", "-c",
+            "import threading\nt = threading.Thread(target=sum, args=([1, 2],))\nt.start()\nt.join()" }, timeout: Bound);
+        Assert.False(r.TimedOut);
+        Assert.Contains("GIL statistics: no GIL in this mode", r.Stderr);
+        Assert.Matches(@"MainThread\s+0\.000\s", r.Stderr);
+    }
+
+    [Fact]
     public void BadRaceWindowIsAUsageError()
     {
         var r = ToyPyRunner.RunToyPy(new[] { "-X", "race-window=many", "-c", "pass" }, timeout: Bound);

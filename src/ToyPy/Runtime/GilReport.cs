@@ -25,7 +25,7 @@ public static class GilReport
 
     /// <summary>The calling thread holds the GIL at exit: count its current hold up to now.</summary>
     private static long HoldTicksNow(PyThreadState ts, PyThreadState current, long now) =>
-        ts.Stats.HoldTicks + (ReferenceEquals(ts, current) ? now - ts.Stats.HoldStart : 0);
+        ts.Stats.HoldTicks + (ReferenceEquals(ts, current) && ts.Stats.Acquisitions > 0 ? now - ts.Stats.HoldStart : 0);
 
     public static string FormatStats(Interpreter interp, PyThreadState current)
     {
@@ -35,7 +35,10 @@ public static class GilReport
         double wall = Seconds(now - start);
         var sb = new StringBuilder();
         var inv = CultureInfo.InvariantCulture;
-        sb.Append(inv, $"GIL statistics: {threads.Count} thread(s), {wall:F3} s wall, switch interval {interp.SwitchInterval * 1000:F1} ms\n");
+        if (interp.Mode == ThreadMode.Gil)
+            sb.Append(inv, $"GIL statistics: {threads.Count} thread(s), {wall:F3} s wall, switch interval {interp.SwitchInterval * 1000:F1} ms\n");
+        else
+            sb.Append(inv, $"GIL statistics: no GIL in this mode (threads ran in parallel): {threads.Count} thread(s), {wall:F3} s wall\n");
         sb.Append(inv, $"{"thread",-28} {"held s",9} {"waited s",9} {"in I/O s",9} {"acquired",9} {"dropped on request",19} {"released for I/O",17} {"switches/s",11}\n");
         long held = 0, waited = 0, io = 0, acq = 0, drops = 0, ioRel = 0, switches = 0;
         foreach (var ts in threads)
@@ -77,7 +80,7 @@ public static class GilReport
             long tid = ts.NativeId;
             Event($"{{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":{pid},\"tid\":{tid},\"args\":{{\"name\":{JsonString(ts.Name)}}}}}");
             var events = new List<GilEvent>(ts.Stats.Events ?? new List<GilEvent>());
-            if (ReferenceEquals(ts, current)) events.Add(new GilEvent(GilEventKind.Hold, ts.Stats.HoldStart, now));
+            if (ReferenceEquals(ts, current) && ts.Stats.Acquisitions > 0) events.Add(new GilEvent(GilEventKind.Hold, ts.Stats.HoldStart, now));
             foreach (var e in events)
             {
                 string name = e.Kind switch { GilEventKind.Hold => "holds GIL", GilEventKind.Wait => "waits for GIL", _ => "blocking call (GIL released)" };
