@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text;
 using ToyPy.Bytecode;
 using ToyPy.Runtime;
@@ -72,77 +71,35 @@ public sealed class PyDeque : PyObject
     public PyObject ItemAt(long i) => At(i);
 
 
-    // --no-gil: mutations mark the container so a concurrent one is detected (RefRace.EnterMutation).
+    // --no-gil: changes run marked, so a concurrent one is detected and waits (RefRace.Marked).
     private int _writer;
 
     public void AppendRight(PyObject x)
     {
-        if (RefMode.Racy) AppendRightRacy(x);
+        if (RefMode.Racy) RefRace.Marked(this, ref _writer, x, static (c, a) => c.AppendRightCore(a));
         else AppendRightCore(x);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private void AppendRightRacy(PyObject x)
-    {
-        bool marked = RefRace.EnterMutation(this, ref _writer);
-        try { AppendRightCore(x); }
-        finally { if (marked) RefRace.ExitMutation(ref _writer); }
     }
 
     public void AppendLeft(PyObject x)
     {
-        if (RefMode.Racy) AppendLeftRacy(x);
+        if (RefMode.Racy) RefRace.Marked(this, ref _writer, x, static (c, a) => c.AppendLeftCore(a));
         else AppendLeftCore(x);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private void AppendLeftRacy(PyObject x)
-    {
-        bool marked = RefRace.EnterMutation(this, ref _writer);
-        try { AppendLeftCore(x); }
-        finally { if (marked) RefRace.ExitMutation(ref _writer); }
     }
 
     public PyObject PopRightInternal()
     {
-        if (RefMode.Racy) return PopRightInternalRacy();
-        return PopRightInternalCore();
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private PyObject PopRightInternalRacy()
-    {
-        bool marked = RefRace.EnterMutation(this, ref _writer);
-        try { return PopRightInternalCore(); }
-        finally { if (marked) RefRace.ExitMutation(ref _writer); }
+        return RefMode.Racy ? RefRace.Marked(this, ref _writer, static c => c.PopRightInternalCore()) : PopRightInternalCore();
     }
 
     public PyObject PopLeftInternal()
     {
-        if (RefMode.Racy) return PopLeftInternalRacy();
-        return PopLeftInternalCore();
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private PyObject PopLeftInternalRacy()
-    {
-        bool marked = RefRace.EnterMutation(this, ref _writer);
-        try { return PopLeftInternalCore(); }
-        finally { if (marked) RefRace.ExitMutation(ref _writer); }
+        return RefMode.Racy ? RefRace.Marked(this, ref _writer, static c => c.PopLeftInternalCore()) : PopLeftInternalCore();
     }
 
     public void ClearItems()
     {
-        if (RefMode.Racy) ClearItemsRacy();
+        if (RefMode.Racy) RefRace.Marked(this, ref _writer, static c => c.ClearItemsCore());
         else ClearItemsCore();
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private void ClearItemsRacy()
-    {
-        bool marked = RefRace.EnterMutation(this, ref _writer);
-        try { ClearItemsCore(); }
-        finally { if (marked) RefRace.ExitMutation(ref _writer); }
     }
 
     // ------------------------------------------------------------------ primitive operations

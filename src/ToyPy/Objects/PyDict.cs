@@ -38,49 +38,24 @@ public sealed partial class PyDict : PySubclassable
     public int Count => _used;
 
 
-    // --no-gil: mutations mark the container so a concurrent one is detected (RefRace.EnterMutation).
+    // --no-gil: changes run marked, so a concurrent one is detected and waits (RefRace.Marked).
     private int _writer;
 
     public override void SetItem(PyObject key, PyObject value)
     {
-        if (RefMode.Racy) SetItemRacy(key, value);
+        if (RefMode.Racy) RefRace.Marked(this, ref _writer, (key, value), static (c, a) => c.SetItemCore(a.Item1, a.Item2));
         else SetItemCore(key, value);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private void SetItemRacy(PyObject key, PyObject value)
-    {
-        bool marked = RefRace.EnterMutation(this, ref _writer);
-        try { SetItemCore(key, value); }
-        finally { if (marked) RefRace.ExitMutation(ref _writer); }
     }
 
     public PyObject? Pop(PyObject key)
     {
-        if (RefMode.Racy) return PopRacy(key);
-        return PopCore(key);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private PyObject? PopRacy(PyObject key)
-    {
-        bool marked = RefRace.EnterMutation(this, ref _writer);
-        try { return PopCore(key); }
-        finally { if (marked) RefRace.ExitMutation(ref _writer); }
+        return RefMode.Racy ? RefRace.Marked(this, ref _writer, key, static (c, a) => c.PopCore(a)) : PopCore(key);
     }
 
     public void Clear()
     {
-        if (RefMode.Racy) ClearRacy();
+        if (RefMode.Racy) RefRace.Marked(this, ref _writer, static c => c.ClearCore());
         else ClearCore();
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private void ClearRacy()
-    {
-        bool marked = RefRace.EnterMutation(this, ref _writer);
-        try { ClearCore(); }
-        finally { if (marked) RefRace.ExitMutation(ref _writer); }
     }
 
     // ------------------------------------------------------------------ core table

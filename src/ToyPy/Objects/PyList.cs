@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text;
 using ToyPy.Bytecode;
 using ToyPy.Runtime;
@@ -23,91 +22,42 @@ public sealed partial class PyList : PySubclassable
 
     public PyObject this[int i] => Items[i];
 
-    // --no-gil: mutations mark the container so a concurrent one is detected (RefRace.EnterMutation).
+    // --no-gil: changes run marked, so a concurrent one is detected and waits (RefRace.Marked).
     private int _writer;
 
     public void Append(PyObject item)
     {
-        if (RefMode.Racy) AppendRacy(item);
+        if (RefMode.Racy) RefRace.Marked(this, ref _writer, item, static (c, a) => c.AppendCore(a));
         else AppendCore(item);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private void AppendRacy(PyObject item)
-    {
-        bool marked = RefRace.EnterMutation(this, ref _writer);
-        try { AppendCore(item); }
-        finally { if (marked) RefRace.ExitMutation(ref _writer); }
     }
 
     public void AppendStealing(PyObject item)
     {
-        if (RefMode.Racy) AppendStealingRacy(item);
+        if (RefMode.Racy) RefRace.Marked(this, ref _writer, item, static (c, a) => c.AppendStealingCore(a));
         else AppendStealingCore(item);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private void AppendStealingRacy(PyObject item)
-    {
-        bool marked = RefRace.EnterMutation(this, ref _writer);
-        try { AppendStealingCore(item); }
-        finally { if (marked) RefRace.ExitMutation(ref _writer); }
     }
 
     public void Insert(long index, PyObject item)
     {
-        if (RefMode.Racy) InsertRacy(index, item);
+        if (RefMode.Racy) RefRace.Marked(this, ref _writer, (index, item), static (c, a) => c.InsertCore(a.Item1, a.Item2));
         else InsertCore(index, item);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private void InsertRacy(long index, PyObject item)
-    {
-        bool marked = RefRace.EnterMutation(this, ref _writer);
-        try { InsertCore(index, item); }
-        finally { if (marked) RefRace.ExitMutation(ref _writer); }
     }
 
     public PyObject PopAt(long index)
     {
-        if (RefMode.Racy) return PopAtRacy(index);
-        return PopAtCore(index);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private PyObject PopAtRacy(long index)
-    {
-        bool marked = RefRace.EnterMutation(this, ref _writer);
-        try { return PopAtCore(index); }
-        finally { if (marked) RefRace.ExitMutation(ref _writer); }
+        return RefMode.Racy ? RefRace.Marked(this, ref _writer, index, static (c, a) => c.PopAtCore(a)) : PopAtCore(index);
     }
 
     public void Clear()
     {
-        if (RefMode.Racy) ClearRacy();
+        if (RefMode.Racy) RefRace.Marked(this, ref _writer, static c => c.ClearCore());
         else ClearCore();
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private void ClearRacy()
-    {
-        bool marked = RefRace.EnterMutation(this, ref _writer);
-        try { ClearCore(); }
-        finally { if (marked) RefRace.ExitMutation(ref _writer); }
     }
 
     public void Extend(PyObject iterable)
     {
-        if (RefMode.Racy) ExtendRacy(iterable);
+        if (RefMode.Racy) RefRace.Marked(this, ref _writer, iterable, static (c, a) => c.ExtendCore(a));
         else ExtendCore(iterable);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private void ExtendRacy(PyObject iterable)
-    {
-        bool marked = RefRace.EnterMutation(this, ref _writer);
-        try { ExtendCore(iterable); }
-        finally { if (marked) RefRace.ExitMutation(ref _writer); }
     }
 
     /// <summary>Append a borrowed item (the list takes its own reference).</summary>

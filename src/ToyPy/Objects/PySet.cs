@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text;
 using ToyPy.Bytecode;
 using ToyPy.Runtime;
@@ -24,63 +23,28 @@ public sealed partial class PySet : PyObject
     public PySet(bool frozen = false) : base(frozen ? PyTypes.FrozenSet : PyTypes.Set) { }
 
 
-    // --no-gil: mutations mark the container so a concurrent one is detected (RefRace.EnterMutation).
+    // --no-gil: changes run marked, so a concurrent one is detected and waits (RefRace.Marked).
     private int _writer;
 
     public bool Add(PyObject key)
     {
-        if (RefMode.Racy) return AddRacy(key);
-        return AddCore(key);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private bool AddRacy(PyObject key)
-    {
-        bool marked = RefRace.EnterMutation(this, ref _writer);
-        try { return AddCore(key); }
-        finally { if (marked) RefRace.ExitMutation(ref _writer); }
+        return RefMode.Racy ? RefRace.Marked(this, ref _writer, key, static (c, a) => c.AddCore(a)) : AddCore(key);
     }
 
     public bool Discard(PyObject key)
     {
-        if (RefMode.Racy) return DiscardRacy(key);
-        return DiscardCore(key);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private bool DiscardRacy(PyObject key)
-    {
-        bool marked = RefRace.EnterMutation(this, ref _writer);
-        try { return DiscardCore(key); }
-        finally { if (marked) RefRace.ExitMutation(ref _writer); }
+        return RefMode.Racy ? RefRace.Marked(this, ref _writer, key, static (c, a) => c.DiscardCore(a)) : DiscardCore(key);
     }
 
     public PyObject PopAny()
     {
-        if (RefMode.Racy) return PopAnyRacy();
-        return PopAnyCore();
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private PyObject PopAnyRacy()
-    {
-        bool marked = RefRace.EnterMutation(this, ref _writer);
-        try { return PopAnyCore(); }
-        finally { if (marked) RefRace.ExitMutation(ref _writer); }
+        return RefMode.Racy ? RefRace.Marked(this, ref _writer, static c => c.PopAnyCore()) : PopAnyCore();
     }
 
     public void Clear()
     {
-        if (RefMode.Racy) ClearRacy();
+        if (RefMode.Racy) RefRace.Marked(this, ref _writer, static c => c.ClearCore());
         else ClearCore();
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private void ClearRacy()
-    {
-        bool marked = RefRace.EnterMutation(this, ref _writer);
-        try { ClearCore(); }
-        finally { if (marked) RefRace.ExitMutation(ref _writer); }
     }
 
     public int Count => _used;

@@ -214,6 +214,38 @@ public static class RefRace
 
     public static void ExitMutation(ref int writer) => Volatile.Write(ref writer, 0);
 
+    // Marked(container, ref writer, [arg,] change): run one change of a container's
+    // storage between EnterMutation and ExitMutation. The containers call these only
+    // under --no-gil; with the GIL they run the change directly.
+
+    public static void Marked<TC>(TC container, ref int writer, Action<TC> change) where TC : PyObject
+    {
+        bool marked = EnterMutation(container, ref writer);
+        try { change(container); }
+        finally { if (marked) ExitMutation(ref writer); }
+    }
+
+    public static void Marked<TC, TArg>(TC container, ref int writer, TArg arg, Action<TC, TArg> change) where TC : PyObject
+    {
+        bool marked = EnterMutation(container, ref writer);
+        try { change(container, arg); }
+        finally { if (marked) ExitMutation(ref writer); }
+    }
+
+    public static TResult Marked<TC, TResult>(TC container, ref int writer, Func<TC, TResult> change) where TC : PyObject
+    {
+        bool marked = EnterMutation(container, ref writer);
+        try { return change(container); }
+        finally { if (marked) ExitMutation(ref writer); }
+    }
+
+    public static TResult Marked<TC, TArg, TResult>(TC container, ref int writer, TArg arg, Func<TC, TArg, TResult> change) where TC : PyObject
+    {
+        bool marked = EnterMutation(container, ref writer);
+        try { return change(container, arg); }
+        finally { if (marked) ExitMutation(ref writer); }
+    }
+
     private static void RecordMutation(PyObject container, PyThreadState? ts, PyThreadState? other)
     {
         bool keep;
