@@ -40,7 +40,7 @@ public static class BlockingCall
     {
         long end = Stopwatch.GetTimestamp();
         ts.Stats.IoTicks += end - start;
-        if (gil.Tracing) ts.Stats.AddEvent(GilEventKind.Io, start, end, true);
+        if (gil.Tracing) ts.Stats.AddEvent(GilEventKind.Io, start, end);
         gil.Take(ts);
     }
 }

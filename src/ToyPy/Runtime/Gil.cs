@@ -55,9 +55,6 @@ public sealed class Gil
 
     public Gil(Interpreter interp) => _interp = interp;
 
-    public bool DropRequested => _dropRequest;
-    public long SwitchNumber => Volatile.Read(ref _switchNumber);
-
     private int IntervalMilliseconds => Math.Max(1, (int)Math.Round(_interp.SwitchInterval * 1000));
 
     /// <summary>take_gil: block until the calling thread holds the lock.</summary>
@@ -78,7 +75,6 @@ public sealed class Gil
                     _dropRequest = true;
                     var holder = _lastHolder;
                     if (holder is not null) holder.EvalBreaker = 1;
-                    ts.Stats.DropRequestsMade++;
                 }
             }
             // gil->switch_mutex is taken before lastHolder changes: see Drop's forced switching.
@@ -101,7 +97,7 @@ public sealed class Gil
         ts.Stats.Acquisitions++;
         if (waited) ts.Stats.WaitTicks += now - waitStart;
         ts.Stats.HoldStart = now;
-        if (Tracing) ts.Stats.AddEvent(GilEventKind.Wait, waitStart, now, waited);
+        if (Tracing && waited) ts.Stats.AddEvent(GilEventKind.Wait, waitStart, now);
     }
 
     /// <summary>drop_gil: release the lock; after a drop request, wait until another thread took it.</summary>
@@ -109,7 +105,7 @@ public sealed class Gil
     {
         long now = Stopwatch.GetTimestamp();
         ts.Stats.HoldTicks += now - ts.Stats.HoldStart;
-        if (Tracing) ts.Stats.AddEvent(GilEventKind.Hold, ts.Stats.HoldStart, now, true);
+        if (Tracing) ts.Stats.AddEvent(GilEventKind.Hold, ts.Stats.HoldStart, now);
         if (reason == GilDropReason.Request) ts.Stats.DropsOnRequest++;
         else if (reason == GilDropReason.BlockingCall) ts.Stats.IoReleases++;
 
@@ -153,15 +149,12 @@ public readonly record struct GilEvent(GilEventKind Kind, long Start, long End);
 public sealed class GilStats
 {
     public long HoldTicks, WaitTicks, IoTicks;
-    public long Acquisitions, DropsOnRequest, IoReleases, Switches, DropRequestsMade;
+    public long Acquisitions, DropsOnRequest, IoReleases, Switches;
     public long HoldStart;
     public long Started = Stopwatch.GetTimestamp();
     public long Ended;
     public List<GilEvent>? Events;
 
-    public void AddEvent(GilEventKind kind, long start, long end, bool keep)
-    {
-        if (!keep) return;
+    public void AddEvent(GilEventKind kind, long start, long end) =>
         (Events ??= new List<GilEvent>()).Add(new GilEvent(kind, start, end));
-    }
 }

@@ -56,7 +56,6 @@ public static class RefRace
         public int Count;
         public PyThreadState? LastThread;
         public int LastRead, LastWritten;
-        public string? LastSite;
     }
 
     /// <summary>One detected race, with what each side read and wrote.</summary>
@@ -110,7 +109,6 @@ public static class RefRace
         s.LastThread = ts;
         s.LastRead = read;
         s.LastWritten = written;
-        s.LastSite = null;
         return written;
     }
 
@@ -158,19 +156,24 @@ public static class RefRace
 
     private static void Record(Kind kind, PyObject o, Shadow s, PyThreadState? ts, int read, int written, int expected)
     {
-        var other = s.LastThread;
-        bool keep;
+        var other = ReferenceEquals(s.LastThread, ts) ? null : s.LastThread;
+        Record(kind, o, ts, other, read, written, expected, s.LastRead, s.LastWritten);
+    }
+
+    /// <summary>Count the event by kind and type; keep the first few, told in full (the text is built only for those).</summary>
+    private static void Record(Kind kind, PyObject o, PyThreadState? ts, PyThreadState? other,
+                               int read, int written, int expected, int otherRead, int otherWritten)
+    {
+        const int Kept = 20;
         lock (s_eventsLock)
         {
             var key = (kind, o.Type.Name);
             s_counts[key] = s_counts.GetValueOrDefault(key) + 1;
-            keep = s_first.Count < 20;
+            if (s_first.Count >= Kept) return;
         }
-        if (!keep) return;
         var e = new RaceEvent(kind, o.Type.Name, Describe(o), ThreadName(ts), Site(ts), read, written, expected,
-            other is null || ReferenceEquals(other, ts) ? null : ThreadName(other),
-            other is null || ReferenceEquals(other, ts) ? null : Site(other), s.LastRead, s.LastWritten);
-        lock (s_eventsLock) if (s_first.Count < 20) s_first.Add(e);
+            other is null ? null : ThreadName(other), other is null ? null : Site(other), otherRead, otherWritten);
+        lock (s_eventsLock) if (s_first.Count < Kept) s_first.Add(e);
     }
 
     /// <summary>An instruction touched a freed object: report, and end the run as a crash does.</summary>
@@ -200,7 +203,7 @@ public static class RefRace
         if (other == me) return false;
         var ts = PyThreadState.CurrentOrNull;
         var owner = Interp?.Threads().FirstOrDefault(t => t.ManagedThreadId == other);
-        RecordMutation(container, ts, owner);
+        Record(Kind.ConcurrentMutation, container, ts, owner, 0, 0, 0, 0, 0);
         var spin = new SpinWait();
         long deadline = Environment.TickCount64 + 1000;
         while (Interlocked.CompareExchange(ref writer, me, 0) != 0)
@@ -244,21 +247,6 @@ public static class RefRace
         bool marked = EnterMutation(container, ref writer);
         try { return change(container, arg); }
         finally { if (marked) ExitMutation(ref writer); }
-    }
-
-    private static void RecordMutation(PyObject container, PyThreadState? ts, PyThreadState? other)
-    {
-        bool keep;
-        lock (s_eventsLock)
-        {
-            var key = (Kind.ConcurrentMutation, container.Type.Name);
-            s_counts[key] = s_counts.GetValueOrDefault(key) + 1;
-            keep = s_first.Count < 20;
-        }
-        if (!keep) return;
-        var e = new RaceEvent(Kind.ConcurrentMutation, container.Type.Name, Describe(container), ThreadName(ts), Site(ts),
-            0, 0, 0, other is null ? null : ThreadName(other), other is null ? null : Site(other), 0, 0);
-        lock (s_eventsLock) if (s_first.Count < 20) s_first.Add(e);
     }
 
     /// <summary>A hash table's probe found no free slot: its storage was torn by a race.</summary>
