@@ -280,18 +280,25 @@ public sealed partial class PyDict : PySubclassable
         return list;
     }
 
+    private static PyException DuplicateKeyword(PyObject callee, PyObject key) =>
+        Exc.TypeError($"{Ops.FunctionStr(callee)} got multiple values for keyword argument '{Ops.StrString(key)}'");
+
     /// <summary>The entry position after the last live one, for iterators that detect size changes.</summary>
     internal int EntryCount => _next;
 
-    /// <summary>d.update(other) for a dict or an iterable of pairs / a mapping with keys().</summary>
-    public void Update(PyObject other, bool errorOnDuplicate = false)
+    /// <summary>
+    /// d.update(other) for a dict or an iterable of pairs / a mapping with keys().
+    /// keywordsOf: the callee when this dict collects f(**other)'s keywords
+    /// (DICT_MERGE): then a key already present is CPython's "f() got multiple
+    /// values for keyword argument" error.
+    /// </summary>
+    public void Update(PyObject other, PyObject? keywordsOf = null)
     {
         if (other is PyDict d)
         {
             foreach (var (k, v) in d.Items())
             {
-                if (errorOnDuplicate && ContainsKey(k))
-                    throw Exc.TypeError($"got multiple values for keyword argument '{Ops.StrString(k)}'");
+                if (keywordsOf is not null && ContainsKey(k)) throw DuplicateKeyword(keywordsOf, k);
                 SetItem(k, v);
             }
             return;
@@ -307,8 +314,7 @@ public sealed partial class PyDict : PySubclassable
                 while (Ops.Next(it) is { } k)
                 {
                     using var kr = new TempRef(k);
-                    if (errorOnDuplicate && ContainsKey(k))
-                        throw Exc.TypeError($"got multiple values for keyword argument '{Ops.StrString(k)}'");
+                    if (keywordsOf is not null && ContainsKey(k)) throw DuplicateKeyword(keywordsOf, k);
                     using var v = new TempRef(Ops.GetItem(other, k));
                     SetItem(k, v.Value);
                 }

@@ -153,14 +153,18 @@ public sealed class Interpreter
             return m;
         }
         string path = Path.Combine(ScriptDirectory, name + ".tpy");
-        string? source = null;
-        if (!File.Exists(path) && LibraryModules.Source(name) is { } librarySource)
+        string source;
+        CodeObject? frozen = null;
+        if (File.Exists(path)) source = File.ReadAllText(path);
+        else if (LibraryModules.Source(name) is { } librarySource)
         {
-            // Library modules written in Python (threading, queue) are compiled into toypy, like CPython's frozen modules.
+            // Library modules written in Python (threading, queue) are compiled into toypy, like
+            // CPython's frozen modules; make build has usually compiled them already.
             source = librarySource;
             path = $"<frozen {name}>";
+            frozen = LibraryModules.Frozen(name, source);
         }
-        else if (!File.Exists(path))
+        else
         {
             var e = Exc.ModuleNotFoundError($"No module named '{name}'");
             var n = PyStr.FromString(name);
@@ -168,9 +172,8 @@ public sealed class Interpreter
             n.Decref();
             throw e;
         }
-        source ??= File.ReadAllText(path);
         CodeObject code;
-        try { code = (path.StartsWith("<frozen ", StringComparison.Ordinal) ? LibraryModules.Frozen(name, source) : null) ?? Compile(source, path); }
+        try { code = frozen ?? Compile(source, path); }
         catch (SyntaxErrorException se) { throw ts.SyntaxErrorToPython(se); }
         var module = new PyModule(name);
         module.Dict.SetItemString("__builtins__", BuiltinsDict);

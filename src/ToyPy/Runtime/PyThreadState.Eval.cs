@@ -767,24 +767,15 @@ public sealed partial class PyThreadState
     {
         var update = s[sp - 1]!;
         var d = (PyDict)s[sp - 1 - arg]!;
+        var callee = merge ? s[sp - 3 - arg]! : null;
         if (update is not PyDict)
         {
             var keysAttr = Ops.GetAttrOrNull(update, "keys")
-                ?? throw Exc.TypeError(merge ? $"{Ops.FunctionStr(s[sp - 3 - arg]!)} argument after ** must be a mapping, not {update.Type.Name}"
-                                             : $"'{update.Type.Name}' object is not a mapping");
+                ?? throw Exc.TypeError(callee is not null ? $"{Ops.FunctionStr(callee)} argument after ** must be a mapping, not {update.Type.Name}"
+                                                          : $"'{update.Type.Name}' object is not a mapping");
             Decref(keysAttr);
         }
-        if (merge)
-        {
-            try { d.Update(update, errorOnDuplicate: true); }
-            catch (PyException e) when (e.Value.Type == ExceptionTypes.TypeError && Ops.StrString(e.Value).StartsWith("got multiple values", StringComparison.Ordinal))
-            {
-                string message = Ops.StrString(e.Value);
-                e.Value.Decref();
-                throw Exc.TypeError($"{Ops.FunctionStr(s[sp - 3 - arg]!)} {message}");
-            }
-        }
-        else d.Update(update, errorOnDuplicate: false);
+        d.Update(update, keywordsOf: callee);
         s[--sp] = null;
         Decref(update);
         return sp;
