@@ -770,29 +770,30 @@ public static class JsonModule
             throw Exc.TypeError($"keys must be str, int, float, bool or None, not {key.Type.Name}");
         }
 
-        /// <summary>encode_basestring_ascii / encode_basestring.</summary>
-        private void AppendString(string s)
+        private void AppendString(string s) => AppendQuoted(_sb, s, _o.EnsureAscii);
+    }
+
+    /// <summary>encode_basestring_ascii / encode_basestring: s as a JSON string literal.</summary>
+    internal static void AppendQuoted(StringBuilder sb, string s, bool ensureAscii)
+    {
+        sb.Append('"');
+        foreach (char c in s)
         {
-            var sb = _sb;
-            sb.Append('"');
-            foreach (char c in s)
+            switch (c)
             {
-                switch (c)
-                {
-                    case '"': sb.Append("\\\""); continue;
-                    case '\\': sb.Append("\\\\"); continue;
-                    case '\n': sb.Append("\\n"); continue;
-                    case '\r': sb.Append("\\r"); continue;
-                    case '\t': sb.Append("\\t"); continue;
-                    case '\b': sb.Append("\\b"); continue;
-                    case '\f': sb.Append("\\f"); continue;
-                }
-                if (c < ' ' || (_o.EnsureAscii && c > '~'))
-                    sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                else sb.Append(c);
+                case '"': sb.Append("\\\""); continue;
+                case '\\': sb.Append("\\\\"); continue;
+                case '\n': sb.Append("\\n"); continue;
+                case '\r': sb.Append("\\r"); continue;
+                case '\t': sb.Append("\\t"); continue;
+                case '\b': sb.Append("\\b"); continue;
+                case '\f': sb.Append("\\f"); continue;
             }
-            sb.Append('"');
+            if (c < ' ' || (ensureAscii && c > '~'))
+                sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+            else sb.Append(c);
         }
+        sb.Append('"');
     }
 
     // ------------------------------------------------------------------ module table

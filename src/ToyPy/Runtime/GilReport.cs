@@ -94,13 +94,8 @@ public static class GilReport
 
     private static string JsonString(string s)
     {
-        var sb = new StringBuilder("\"");
-        foreach (char c in s)
-        {
-            if (c == '"' || c == '\\') sb.Append('\\').Append(c);
-            else if (c < ' ') sb.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}");
-            else sb.Append(c);
-        }
-        return sb.Append('"').ToString();
+        var sb = new StringBuilder();
+        Modules.JsonModule.AppendQuoted(sb, s, ensureAscii: false);
+        return sb.ToString();
     }
 }
