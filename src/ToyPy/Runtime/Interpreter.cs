@@ -225,15 +225,15 @@ public sealed class PyOutput
 
     public void Write(string s)
     {
-        // Decided without the lock: under the GIL only the writer itself changes _count.
-        bool reachesOs = Unbuffered || (_lineBuffered && s.Contains('\n'))
-                         || Encoding.UTF8.GetMaxByteCount(s.Length) > _buffer.Length - _count;
+        // Decided once, without the lock: under the GIL only the writer itself changes _count.
+        bool flushAfter = Unbuffered || (_lineBuffered && s.Contains('\n'));
+        bool reachesOs = flushAfter || Encoding.UTF8.GetMaxByteCount(s.Length) > _buffer.Length - _count;
         var ts = reachesOs ? PyThreadState.CurrentOrNull : null;
-        if (ts is not null) Modules.BlockingCall.Run(ts, () => WriteLocked(s));
-        else WriteLocked(s);
+        if (ts is not null) Modules.BlockingCall.Run(ts, () => WriteLocked(s, flushAfter));
+        else WriteLocked(s, flushAfter);
     }
 
-    private void WriteLocked(string s)
+    private void WriteLocked(string s, bool flushAfter)
     {
         lock (_lock)
         {
@@ -245,7 +245,7 @@ public sealed class PyOutput
                 try { _stream.Write(bytes, 0, bytes.Length); } catch (IOException) { }
             }
             else _count += Encoding.UTF8.GetBytes(s, 0, s.Length, _buffer, _count);
-            if (Unbuffered || (_lineBuffered && s.Contains('\n'))) FlushLocked();
+            if (flushAfter) FlushLocked();
         }
     }
 
