@@ -102,9 +102,11 @@ arg ...        : arguments passed to program in sys.argv[1:]
                     }
                     RefRace.Window = window;
                 }
-                if (key == "gil" && eq >= 0)
+                if (key == "gil")
                 {
-                    if (opt[(eq + 1)..] == "0") { Console.Error.WriteLine("toypy: free-threaded mode is not yet available"); return 2; }
+                    string value = eq >= 0 ? opt[(eq + 1)..] : "";
+                    if (value is not ("0" or "1")) { Console.Error.WriteLine("Fatal Python error: config_read_gil: -X gil=0 or -X gil=1 expected"); return 1; }
+                    interp.Mode = value == "0" ? ThreadMode.FreeThreaded : ThreadMode.Gil;
                 }
                 continue;
             }
@@ -127,11 +129,7 @@ arg ...        : arguments passed to program in sys.argv[1:]
             }
             if (a == "-u") { interp.Stdout.Unbuffered = true; interp.Stderr.Unbuffered = true; continue; }
             if (a == "--no-gil") { interp.Mode = ThreadMode.NoGil; continue; }
-            if (a is "--free-threaded")
-            {
-                Console.Error.WriteLine($"toypy: {a} is not yet available");
-                return 2;
-            }
+            if (a == "--free-threaded") { interp.Mode = ThreadMode.FreeThreaded; continue; }
             if (a.StartsWith('-') && a != "-")
             {
                 Console.Error.WriteLine($"Unknown option: {a}");
@@ -144,11 +142,7 @@ arg ...        : arguments passed to program in sys.argv[1:]
             break;
         }
         if (Environment.GetEnvironmentVariable("TOYPY_GIL") == "0") interp.Mode = ThreadMode.NoGil;
-        if (interp.Mode == ThreadMode.NoGil)
-        {
-            RefRace.Interp = interp;
-            RefRace.Enabled = true;
-        }
+        interp.ApplyThreadMode();
         string source, filename;
         if (code is not null)
         {
@@ -175,7 +169,7 @@ arg ...        : arguments passed to program in sys.argv[1:]
             return 2;
         }
         for (; i < args.Length; i++) interp.Argv.Add(args[i]);
-        if (refcheck) Heap.Tracking = true;
+        if (refcheck) Heap.StartTracking();
         interp.ScriptPath = filename;
 
         var host = new Host(interp);

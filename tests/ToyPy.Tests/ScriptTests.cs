@@ -9,7 +9,8 @@ namespace ToyPy.Tests;
 /// Every tests/scripts/**/*.tpy is a Python program: CPython 3.11 (python3) and
 /// toypy must print the same stdout and stderr and exit with the same status,
 /// after pydiff's normalisation; then `toypy -X refcheck` must find no
-/// reference-count problem.
+/// reference-count problem, and `toypy --free-threaded -X refcheck` (biased
+/// counts, no lock) must print the same stdout and find none either.
 ///
 /// Directives, in the comment lines at the top of a script:
 ///   # toypy-test: stdout-only     do not compare stderr (use sparingly)
@@ -89,6 +90,7 @@ public class ScriptTests
 
         var toypyTask = Task.Run(() => ToyPyRunner.RunToyPy(programArgs, dir, d.Stdin));
         var refcheckTask = Task.Run(() => ToyPyRunner.RunToyPy(new[] { "-X", "refcheck" }.Concat(programArgs), dir, d.Stdin));
+        var freeThreadedTask = Task.Run(() => ToyPyRunner.RunToyPy(new[] { "--free-threaded", "-X", "refcheck" }.Concat(programArgs), dir, d.Stdin));
 
         if (!ToyPyRunner.PythonAvailable)
         {
@@ -99,10 +101,12 @@ public class ScriptTests
             var python = ToyPyRunner.RunPython(programArgs, dir, d.Stdin);
             var toypy = await toypyTask;
             Compare(script, python, toypy, d.StdoutOnly, d.Unordered);
+            var freeThreaded = await freeThreadedTask;
+            Compare(script + " (--free-threaded)", python, freeThreaded, stdoutOnly: true, d.Unordered);
         }
 
-        var audit = await refcheckTask;
-        CheckAudit(script, audit);
+        CheckAudit(script, await refcheckTask);
+        CheckAudit(script + " (--free-threaded)", await freeThreadedTask);
     }
 
     private void Compare(string script, RunResult python, RunResult toypy, bool stdoutOnly, bool unordered)

@@ -38,6 +38,8 @@ public sealed class CodeObject : PyObject
     public int PosOnlyArgCount { get; init; }
     public int KwOnlyArgCount { get; init; }
     public CodeFlags Flags { get; init; }
+    /// <summary>--free-threaded: the constants were made immortal (BiasedRefCount.Share).</summary>
+    public bool ConstantsShared;
     public int StackSize { get; init; }
 
     /// <summary>One int per instruction: (int)OpCode | (arg &lt;&lt; 8).</summary>

@@ -70,6 +70,7 @@ public static class MultiprocessingModule
             foreach (var arg in interp.Argv) w.Write(arg);
             w.Write(Heap.Tracking);
             w.Write(interp.Stdout.Unbuffered);
+            w.Write((int)interp.Mode); // a child runs in its parent's thread mode, as it runs the same build
             w.Write(process.Length);
             w.Write(process);
         }
@@ -283,6 +284,8 @@ public static class MultiprocessingModule
         for (int i = 0; i < argc; i++) interp.Argv.Add(r.ReadString());
         bool refcheck = r.ReadBoolean();
         if (r.ReadBoolean()) { interp.Stdout.Unbuffered = true; interp.Stderr.Unbuffered = true; }
+        interp.Mode = (ThreadMode)r.ReadInt32();
+        interp.ApplyThreadMode();
         s_processData = r.ReadBytes(r.ReadInt32());
         s_firstInheritedFd = fd + 1;
 
@@ -290,7 +293,7 @@ public static class MultiprocessingModule
         interp.Stdin = TextReader.Null; // util._close_stdin(): the child's sys.stdin reads nothing
         interp.ScriptPath = script;
         if (script != "<string>") interp.ScriptDirectory = Path.GetDirectoryName(script)!;
-        if (refcheck) Heap.Tracking = true;
+        if (refcheck) Heap.StartTracking();
 
         var host = new Host(interp);
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; host.MainThread.RequestInterrupt(); };

@@ -49,7 +49,7 @@ public static class Sys
     public static PyObject GetRefCount(ReadOnlySpan<PyObject> a, PyTuple? k)
     {
         ArgParser.Positional("getrefcount", a, k, 1, 1);
-        return PyInt.FromLong(a[0].RefCount);
+        return PyInt.FromLong(RefMode.Total(a[0]));
     }
 
     public static PyObject GetRecursionLimit(ReadOnlySpan<PyObject> a, PyTuple? k)

@@ -65,11 +65,11 @@ public static class ThreadModule
             started.Set();
             Bootstrap(child, function, args, kwargs);
         }, ThreadStackBytes) { IsBackground = true };
-        interp.RunningThreads++;
+        Interlocked.Increment(ref interp.RunningThreads);
         try { thread.Start(); }
         catch (OutOfMemoryException)
         {
-            interp.RunningThreads--;
+            Interlocked.Decrement(ref interp.RunningThreads);
             function.Decref(); args.Decref(); kwargs?.Decref();
             throw Exc.RuntimeError("can't start new thread");
         }
@@ -113,7 +113,7 @@ public static class ThreadModule
         }
         finally
         {
-            interp.RunningThreads--;
+            Interlocked.Decrement(ref interp.RunningThreads);
             ts.Stats.Ended = System.Diagnostics.Stopwatch.GetTimestamp();
             PyThreadState.Detach();
             if (interp.Mode == ThreadMode.Gil) interp.Gil.Drop(ts, GilDropReason.ThreadExit);

@@ -60,6 +60,12 @@ public sealed class PyDeque : PyObject
     /// <summary>Items as an array of new references (a snapshot that stays valid while Python code runs).</summary>
     public PyObject[] SnapshotNewRefs()
     {
+        if (RefMode.Biased) lock (this) return SnapshotNewRefsCore();
+        return SnapshotNewRefsCore();
+    }
+
+    private PyObject[] SnapshotNewRefsCore()
+    {
         var a = new PyObject[_count];
         for (int i = 0; i < _count; i++) a[i] = At(i).NewRef();
         return a;
@@ -71,34 +77,34 @@ public sealed class PyDeque : PyObject
     public PyObject ItemAt(long i) => At(i);
 
 
-    // --no-gil: changes run marked, so a concurrent one is detected and waits (RefRace.Marked).
+    // Without the GIL changes run in a critical section (CriticalSection): locked, or marked under --no-gil.
     private int _writer;
 
     public void AppendRight(PyObject x)
     {
-        if (RefMode.Racy) RefRace.Marked(this, ref _writer, x, static (c, a) => c.AppendRightCore(a));
+        if (RefMode.Special) CriticalSection.Run(this, ref _writer, x, static (c, a) => c.AppendRightCore(a));
         else AppendRightCore(x);
     }
 
     public void AppendLeft(PyObject x)
     {
-        if (RefMode.Racy) RefRace.Marked(this, ref _writer, x, static (c, a) => c.AppendLeftCore(a));
+        if (RefMode.Special) CriticalSection.Run(this, ref _writer, x, static (c, a) => c.AppendLeftCore(a));
         else AppendLeftCore(x);
     }
 
     public PyObject PopRightInternal()
     {
-        return RefMode.Racy ? RefRace.Marked(this, ref _writer, static c => c.PopRightInternalCore()) : PopRightInternalCore();
+        return RefMode.Special ? CriticalSection.Run(this, ref _writer, static c => c.PopRightInternalCore()) : PopRightInternalCore();
     }
 
     public PyObject PopLeftInternal()
     {
-        return RefMode.Racy ? RefRace.Marked(this, ref _writer, static c => c.PopLeftInternalCore()) : PopLeftInternalCore();
+        return RefMode.Special ? CriticalSection.Run(this, ref _writer, static c => c.PopLeftInternalCore()) : PopLeftInternalCore();
     }
 
     public void ClearItems()
     {
-        if (RefMode.Racy) RefRace.Marked(this, ref _writer, static c => c.ClearItemsCore());
+        if (RefMode.Special) CriticalSection.Run(this, ref _writer, static c => c.ClearItemsCore());
         else ClearItemsCore();
     }
 
@@ -287,7 +293,7 @@ public sealed class PyDeque : PyObject
         long state = State;
         for (int i = 0; i < _count; i++)
         {
-            var x = At(i).NewRef();
+            var x = ItemRef(i);
             bool eq;
             try { eq = Ops.Equal(x, item); } finally { x.Decref(); }
             if (State != state) throw Exc.RuntimeError("deque mutated during iteration");
@@ -296,7 +302,18 @@ public sealed class PyDeque : PyObject
         return false;
     }
 
-    public override PyObject GetItem(PyObject key) => At(NormIndex(key)).NewRef();
+    public override PyObject GetItem(PyObject key)
+    {
+        if (RefMode.Biased) lock (this) return At(NormIndex(key)).NewRef();
+        return At(NormIndex(key)).NewRef();
+    }
+
+    /// <summary>Item i as a new reference (--free-threaded: read holding the deque's lock).</summary>
+    private PyObject ItemRef(int i)
+    {
+        if (RefMode.Biased) lock (this) return i < _count ? At(i).NewRef() : throw Exc.RuntimeError("deque mutated during iteration");
+        return At(i).NewRef();
+    }
 
     public override void SetItem(PyObject key, PyObject value)
     {
@@ -591,8 +608,15 @@ public sealed class PyDequeIterator : PyObject
 
     public override PyObject? Next()
     {
-        if (_deque is null) return null;
-        if (_deque.State != _state)
+        var d = _deque;
+        if (d is null) return null;
+        if (RefMode.Biased) lock (d) return NextCore();
+        return NextCore();
+    }
+
+    private PyObject? NextCore()
+    {
+        if (_deque!.State != _state)
         {
             _remaining = 0;
             throw Exc.RuntimeError("deque mutated during iteration");

@@ -38,23 +38,23 @@ public sealed partial class PyDict : PySubclassable
     public int Count => _used;
 
 
-    // --no-gil: changes run marked, so a concurrent one is detected and waits (RefRace.Marked).
+    // Without the GIL changes run in a critical section (CriticalSection): locked, or marked under --no-gil.
     private int _writer;
 
     public override void SetItem(PyObject key, PyObject value)
     {
-        if (RefMode.Racy) RefRace.Marked(this, ref _writer, (key, value), static (c, a) => c.SetItemCore(a.Item1, a.Item2));
+        if (RefMode.Special) CriticalSection.Run(this, ref _writer, (key, value), static (c, a) => c.SetItemCore(a.Item1, a.Item2));
         else SetItemCore(key, value);
     }
 
     public PyObject? Pop(PyObject key)
     {
-        return RefMode.Racy ? RefRace.Marked(this, ref _writer, key, static (c, a) => c.PopCore(a)) : PopCore(key);
+        return RefMode.Special ? CriticalSection.Run(this, ref _writer, key, static (c, a) => c.PopCore(a)) : PopCore(key);
     }
 
     public void Clear()
     {
-        if (RefMode.Racy) RefRace.Marked(this, ref _writer, static c => c.ClearCore());
+        if (RefMode.Special) CriticalSection.Run(this, ref _writer, static c => c.ClearCore());
         else ClearCore();
     }
 
@@ -145,8 +145,25 @@ public sealed partial class PyDict : PySubclassable
         }
     }
 
+    // Reads. Under --free-threaded a read holds the dict's lock (CriticalSection),
+    // so it never sees a half-made change; the *Ref forms also take their
+    // reference inside it, so a concurrent change cannot free the value first.
+
     /// <summary>d[key] (borrowed) or null.</summary>
     public PyObject? GetItemOrNull(PyObject key)
+    {
+        if (RefMode.Biased) lock (this) return GetItemOrNullCore(key);
+        return GetItemOrNullCore(key);
+    }
+
+    /// <summary>d[key] (a new reference) or null.</summary>
+    public PyObject? GetItemRef(PyObject key)
+    {
+        if (RefMode.Biased) lock (this) return GetItemOrNullCore(key)?.NewRef();
+        return GetItemOrNullCore(key)?.NewRef();
+    }
+
+    private PyObject? GetItemOrNullCore(PyObject key)
     {
         long h = Ops.Hash(key);
         int ix = Find(key, h, out _);
@@ -158,15 +175,29 @@ public sealed partial class PyDict : PySubclassable
     {
         long h = key.GetHashCode();
         if (h == -1) h = -2;
-        int ix = FindStr(key, h);
-        return ix < 0 ? null : _entries[ix].Value;
+        if (RefMode.Biased) lock (this) return GetItemStrCore(key, h);
+        return GetItemStrCore(key, h);
     }
 
     /// <summary>Lookup by an interned/any str key (borrowed) or null; the fast path for names.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public PyObject? GetItemStr(PyStr key)
     {
-        int ix = FindStr(key.Value, key.Hash());
+        if (RefMode.Biased) lock (this) return GetItemStrCore(key.Value, key.Hash());
+        return GetItemStrCore(key.Value, key.Hash());
+    }
+
+    /// <summary>GetItemStr as a new reference.</summary>
+    public PyObject? GetItemStrRef(PyStr key)
+    {
+        if (RefMode.Biased) lock (this) return GetItemStrCore(key.Value, key.Hash())?.NewRef();
+        return GetItemStrCore(key.Value, key.Hash())?.NewRef();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private PyObject? GetItemStrCore(string key, long hash)
+    {
+        int ix = FindStr(key, hash);
         return ix < 0 ? null : _entries[ix].Value;
     }
 
@@ -244,7 +275,11 @@ public sealed partial class PyDict : PySubclassable
         return true;
     }
 
-    public bool ContainsKey(PyObject key) => Find(key, Ops.Hash(key), out _) >= 0;
+    public bool ContainsKey(PyObject key)
+    {
+        if (RefMode.Biased) lock (this) return Find(key, Ops.Hash(key), out _) >= 0;
+        return Find(key, Ops.Hash(key), out _) >= 0;
+    }
 
     private void ClearCore()
     {
@@ -259,7 +294,7 @@ public sealed partial class PyDict : PySubclassable
         }
     }
 
-    /// <summary>Iterate live entries by position: returns false at the end. Borrowed key and value.</summary>
+    /// <summary>Iterate live entries by position: returns false at the end. Borrowed key and value (--free-threaded: call it holding the dict's lock).</summary>
     public bool Next(ref int pos, out PyObject key, out PyObject value)
     {
         while (pos < _next)
@@ -273,6 +308,12 @@ public sealed partial class PyDict : PySubclassable
 
     /// <summary>Snapshot of (key, value) pairs, borrowed.</summary>
     public List<(PyObject Key, PyObject Value)> Items()
+    {
+        if (RefMode.Biased) lock (this) return ItemsCore();
+        return ItemsCore();
+    }
+
+    private List<(PyObject Key, PyObject Value)> ItemsCore()
     {
         var list = new List<(PyObject, PyObject)>(_used);
         int pos = 0;
@@ -390,8 +431,8 @@ public sealed partial class PyDict : PySubclassable
 
     public override PyObject GetItem(PyObject key)
     {
-        var v = GetItemOrNull(key);
-        if (v is not null) return v.NewRef();
+        var v = GetItemRef(key);
+        if (v is not null) return v;
         if (Type.IsHeapType)
         {
             var missing = Type.Lookup("__missing__");
@@ -501,18 +542,24 @@ public sealed class PyDictIterator : PyObject
             _pos = int.MaxValue;
             throw Exc.RuntimeError("dictionary changed size during iteration");
         }
-        if (d.Next(ref _pos, out var k, out var v))
-        {
-            return _kind switch
-            {
-                Kind.Keys => k.NewRef(),
-                Kind.Values => v.NewRef(),
-                _ => PyTuple.Create(k.NewRef(), v.NewRef()),
-            };
-        }
+        PyObject? item;
+        if (RefMode.Biased) lock (d) item = NextItem(d);
+        else item = NextItem(d);
+        if (item is not null) return item;
         _dict = null;
         d.Decref();
         return null;
+    }
+
+    private PyObject? NextItem(PyDict d)
+    {
+        if (!d.Next(ref _pos, out var k, out var v)) return null;
+        return _kind switch
+        {
+            Kind.Keys => k.NewRef(),
+            Kind.Values => v.NewRef(),
+            _ => PyTuple.Create(k.NewRef(), v.NewRef()),
+        };
     }
 
     public override void Traverse(Action<PyObject> visit) { if (_dict is not null) visit(_dict); }

@@ -127,6 +127,7 @@ public sealed class PyModule : PyObject
     public PyModule(string name, PyDict? dict = null) : base(PyTypes.Module)
     {
         Name = name;
+        if (RefMode.Biased) BiasedRefCount.MakeDeferred(this);
         Dict = dict ?? new PyDict();
         if (dict is not null) dict.Incref();
         if (Dict.GetItemString("__name__") is null)
@@ -163,8 +164,8 @@ public sealed class PyModule : PyObject
     public override PyObject? GetAttr(PyStr name)
     {
         if (name.Value == "__dict__") return Dict.NewRef();
-        var v = Dict.GetItemStr(name);
-        if (v is not null) return v.NewRef();
+        var v = Dict.GetItemStrRef(name);
+        if (v is not null) return v;
         return Ops.GenericGetAttr(this, name);
     }
 

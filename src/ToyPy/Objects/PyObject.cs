@@ -27,8 +27,11 @@ namespace ToyPy.Objects;
 /// </summary>
 public abstract class PyObject
 {
-    /// <summary>ob_refcnt. Plain int, plain ++/--: the GIL is what makes it safe.</summary>
+    /// <summary>ob_refcnt. Plain int, plain ++/--: the GIL is what makes it safe. (--free-threaded: the owner's local count, ob_ref_local.)</summary>
     public int RefCount = 1;
+
+    /// <summary>--free-threaded only (BiasedRefCount): the owning thread (ob_tid) and the shared count with its flags (ob_ref_shared).</summary>
+    public int OwnerTid, SharedRefs;
 
     /// <summary>ob_type.</summary>
     public PyType Type;
@@ -39,18 +42,19 @@ public abstract class PyObject
     protected PyObject(PyType type)
     {
         Type = type;
-        if (Heap.Tracking) Heap.Track(this);
+        if (Heap.AllocHooks) Heap.OnAlloc(this);
     }
 
     // ------------------------------------------------------------------ lifetime
 
-    // Under --no-gil (RefRace.Enabled) every update takes the instrumented path
-    // that detects lost updates; otherwise it is the plain ++/-- the GIL protects.
+    // Under --no-gil every update takes the instrumented path that detects lost
+    // updates (RefRace), under --free-threaded the biased one (BiasedRefCount);
+    // otherwise it is the plain ++/-- the GIL protects. One flag decides.
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Incref()
     {
-        if (RefMode.Racy) RefRace.Incref(this);
+        if (RefMode.Special) RefMode.Incref(this);
         else RefCount++;
     }
 
@@ -58,7 +62,7 @@ public abstract class PyObject
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public PyObject NewRef()
     {
-        if (RefMode.Racy) RefRace.Incref(this);
+        if (RefMode.Special) RefMode.Incref(this);
         else RefCount++;
         return this;
     }
@@ -66,7 +70,7 @@ public abstract class PyObject
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Decref()
     {
-        if (RefMode.Racy) RefRace.Decref(this);
+        if (RefMode.Special) RefMode.Decref(this);
         else if (--RefCount == 0) Heap.Dealloc(this);
     }
 
@@ -85,7 +89,7 @@ public abstract class PyObject
     {
         RefCount = 1;
         IsFreed = false;
-        if (RefMode.Racy) RefRace.Revived(this);
+        if (RefMode.Special) RefMode.Revived(this);
     }
 
     // ------------------------------------------------------------------ protocols (builtin behaviour)

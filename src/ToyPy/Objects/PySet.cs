@@ -23,27 +23,27 @@ public sealed partial class PySet : PyObject
     public PySet(bool frozen = false) : base(frozen ? PyTypes.FrozenSet : PyTypes.Set) { }
 
 
-    // --no-gil: changes run marked, so a concurrent one is detected and waits (RefRace.Marked).
+    // Without the GIL changes run in a critical section (CriticalSection): locked, or marked under --no-gil.
     private int _writer;
 
     public bool Add(PyObject key)
     {
-        return RefMode.Racy ? RefRace.Marked(this, ref _writer, key, static (c, a) => c.AddCore(a)) : AddCore(key);
+        return RefMode.Special ? CriticalSection.Run(this, ref _writer, key, static (c, a) => c.AddCore(a)) : AddCore(key);
     }
 
     public bool Discard(PyObject key)
     {
-        return RefMode.Racy ? RefRace.Marked(this, ref _writer, key, static (c, a) => c.DiscardCore(a)) : DiscardCore(key);
+        return RefMode.Special ? CriticalSection.Run(this, ref _writer, key, static (c, a) => c.DiscardCore(a)) : DiscardCore(key);
     }
 
     public PyObject PopAny()
     {
-        return RefMode.Racy ? RefRace.Marked(this, ref _writer, static c => c.PopAnyCore()) : PopAnyCore();
+        return RefMode.Special ? CriticalSection.Run(this, ref _writer, static c => c.PopAnyCore()) : PopAnyCore();
     }
 
     public void Clear()
     {
-        if (RefMode.Racy) RefRace.Marked(this, ref _writer, static c => c.ClearCore());
+        if (RefMode.Special) CriticalSection.Run(this, ref _writer, static c => c.ClearCore());
         else ClearCore();
     }
 
@@ -150,7 +150,11 @@ public sealed partial class PySet : PyObject
         }
     }
 
-    public bool ContainsKey(PyObject key) => FindIndex(key, Ops.Hash(key)) >= 0;
+    public bool ContainsKey(PyObject key)
+    {
+        if (RefMode.Biased) lock (this) return FindIndex(key, Ops.Hash(key)) >= 0;
+        return FindIndex(key, Ops.Hash(key)) >= 0;
+    }
 
     /// <summary>Remove key; false if absent.</summary>
     private bool DiscardCore(PyObject key)
@@ -194,6 +198,12 @@ public sealed partial class PySet : PyObject
 
     /// <summary>Elements in iteration order, borrowed.</summary>
     public List<PyObject> Elements()
+    {
+        if (RefMode.Biased) lock (this) return ElementsCore();
+        return ElementsCore();
+    }
+
+    private List<PyObject> ElementsCore()
     {
         var l = new List<PyObject>(_used);
         foreach (var s in _table) if (s.Key is not null) l.Add(s.Key);
@@ -363,6 +373,12 @@ public sealed class PySetIterator : PyObject
     {
         var s = _set;
         if (s is null) return null;
+        if (RefMode.Biased) lock (s) return NextCore(s);
+        return NextCore(s);
+    }
+
+    private PyObject? NextCore(PySet s)
+    {
         if (s.Count != _size) { _set = null; s.Decref(); throw Exc.RuntimeError("Set changed size during iteration"); }
         _snapshot ??= s.Elements();
         if (_i < _snapshot.Count) return _snapshot[_i++].NewRef();

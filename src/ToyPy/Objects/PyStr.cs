@@ -41,6 +41,7 @@ public sealed partial class PyStr : PyObject
             if (!s_interned.TryGetValue(value, out var s))
             {
                 s = new PyStr(value) { IsInterned = true };
+                if (RefMode.Biased) BiasedRefCount.MakeImmortal(s);
                 s_interned[value] = s; // the table's own reference (RefCount 1)
             }
             s.Incref();

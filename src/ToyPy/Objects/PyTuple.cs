@@ -204,7 +204,7 @@ public sealed class PySequenceIterator : PyObject
     {
         switch (_seq)
         {
-            case PyList l when _index < l.Count: return l.Items[_index++].NewRef();
+            case PyList l when l.ItemRefOrNull(_index) is { } item: _index++; return item;
             case PyTuple t when _index < t.Items.Length: return t.Items[_index++].NewRef();
             case null: return null;
         }

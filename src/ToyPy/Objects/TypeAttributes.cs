@@ -145,6 +145,7 @@ public static class TypeAttributes
             New = baseType.New,
         };
         if (baseType.IsHeapType) baseType.Incref();
+        if (RefMode.Biased) BiasedRefCount.MakeDeferred(t);
         t.Dict.Update(ns);
         if (ns.GetItemString("__module__") is PyStr mod) t.ModuleName = mod.Value;
         if (ns.GetItemString("__qualname__") is PyStr qn) { t.QualName = qn.Value; t.Dict.DelItemString("__qualname__"); }

@@ -22,7 +22,9 @@ public static class Finalizer
         if (del is null) return true;
         var ts = PyThreadState.CurrentOrNull;
         if (ts is null) return true;
-        o.RefCount = 1; // alive again for the duration of the call
+        // alive again for the duration of the call
+        if (RefMode.Biased) BiasedRefCount.BeginResurrection(o);
+        else o.RefCount = 1;
         // Preserve an exception being handled across the finalizer.
         try
         {
@@ -32,7 +34,7 @@ public static class Finalizer
         {
             ReportUnraisable(ts, e.Value, Ops.ReprString(del is PyFunction f ? f : del));
         }
-        return --o.RefCount == 0;
+        return RefMode.Biased ? BiasedRefCount.EndResurrection(o) : --o.RefCount == 0;
     }
 
     /// <summary>PyErr_WriteUnraisable: print the exception with an "Exception ignored in" header to stderr.</summary>

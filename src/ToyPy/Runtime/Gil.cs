@@ -154,6 +154,8 @@ public sealed class GilStats
     public long Started = Stopwatch.GetTimestamp();
     public long Ended;
     public List<GilEvent>? Events;
+    /// <summary>--free-threaded: reference-count updates that left the owner's fast path (BiasedRefCount).</summary>
+    public long SharedIncrefs, SharedDecrefs, Queued, Merged;
 
     public void AddEvent(GilEventKind kind, long start, long end) =>
         (Events ??= new List<GilEvent>()).Add(new GilEvent(kind, start, end));

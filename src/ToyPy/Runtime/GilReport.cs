@@ -35,6 +35,7 @@ public static class GilReport
         double wall = Seconds(now - start);
         var sb = new StringBuilder();
         var inv = CultureInfo.InvariantCulture;
+        if (interp.Mode == ThreadMode.FreeThreaded) return FormatFreeThreaded(threads, wall, sb);
         if (interp.Mode == ThreadMode.Gil)
             sb.Append(inv, $"GIL statistics: {threads.Count} thread(s), {wall:F3} s wall, switch interval {interp.SwitchInterval * 1000:F1} ms\n");
         else
@@ -54,6 +55,30 @@ public static class GilReport
         }
         double totalRate = wall > 0 ? switches / wall : 0;
         sb.Append(inv, $"{"total",-28} {Seconds(held),9:F3} {Seconds(waited),9:F3} {Seconds(io),9:F3} {acq,9} {drops,19} {ioRel,17} {totalRate,11:F1}\n");
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// --free-threaded has no lock to account for; what is worth seeing is how
+    /// rarely biased reference counting leaves the owner's plain ++/--: updates
+    /// by other threads (atomic), objects handed back to their owner, merges.
+    /// </summary>
+    private static string FormatFreeThreaded(List<PyThreadState> threads, double wall, StringBuilder sb)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        sb.Append(inv, $"GIL statistics: no GIL (free-threaded: biased reference counts): {threads.Count} thread(s), {wall:F3} s wall\n");
+        sb.Append(inv, $"{"thread",-28} {"alive s",9} {"shared increfs",15} {"shared decrefs",15} {"queued to owner",16} {"merged here",12}\n");
+        long inc = 0, dec = 0, queued = 0, merged = 0;
+        long now = Stopwatch.GetTimestamp();
+        foreach (var ts in threads)
+        {
+            var s = ts.Stats;
+            string name = ts.Name.Length > 28 ? ts.Name[..27] + "…" : ts.Name;
+            double life = Seconds((s.Ended != 0 ? s.Ended : now) - s.Started);
+            sb.Append(inv, $"{name,-28} {life,9:F3} {s.SharedIncrefs,15} {s.SharedDecrefs,15} {s.Queued,16} {s.Merged,12}\n");
+            inc += s.SharedIncrefs; dec += s.SharedDecrefs; queued += s.Queued; merged += s.Merged;
+        }
+        sb.Append(inv, $"{"total",-28} {"",9} {inc,15} {dec,15} {queued,16} {merged,12}\n");
         return sb.ToString();
     }
 

@@ -13,6 +13,17 @@ public static class Heap
     /// <summary>Set once at start-up by -X refcheck: every object created is registered so the audit can find leaks that nothing reaches.</summary>
     public static bool Tracking;
 
+    /// <summary>Tracking or --free-threaded: new objects go through OnAlloc. One flag, so the common case tests once.</summary>
+    public static bool AllocHooks;
+
+    public static void StartTracking() { Tracking = true; AllocHooks = true; }
+
+    internal static void OnAlloc(PyObject o)
+    {
+        if (RefMode.Biased) BiasedRefCount.Adopt(o);
+        if (Tracking) Track(o);
+    }
+
     private static readonly object s_trackLock = new();
     private static List<PyObject> s_tracked = new();
 

@@ -26,6 +26,7 @@ public sealed partial class Host
         interp.BuiltinsDict = builtins.Dict;
         builtins.Decref();
         interp.Import(MainThread, "sys", 0).Decref();
+        if (RefMode.Biased) BiasedRefCount.ImmortalizeRuntime(interp);
     }
 
     /// <summary>Every builtin module ToyPy provides, by import name.</summary>
@@ -69,6 +70,8 @@ public sealed partial class Host
     private int Shutdown(int status)
     {
         WaitForThreadShutdown();
+        // --free-threaded: objects other threads handed back are merged (and freed) before __main__ goes.
+        if (RefMode.Biased) BiasedRefCount.MergeQueued(MainThread);
         FinalizeMain();
         Interp.Stdout.Flush();
         Interp.Stderr.Flush();

@@ -55,6 +55,17 @@ public sealed class Interpreter
         Gil = new Gil(this);
     }
 
+    /// <summary>Switch the reference-count policy to Mode's, once, before any thread state exists.</summary>
+    public void ApplyThreadMode()
+    {
+        if (Mode == ThreadMode.NoGil)
+        {
+            RefRace.Interp = this;
+            RefMode.EnableRacy();
+        }
+        else if (Mode == ThreadMode.FreeThreaded) RefMode.EnableBiased();
+    }
+
     public void AddThread(PyThreadState ts) { lock (_threads) if (!_threads.Contains(ts)) _threads.Add(ts); }
 
     public void RemoveThread(PyThreadState ts)
@@ -76,17 +87,23 @@ public sealed class Interpreter
 
     // ------------------------------------------------------------------ sources and compiling
 
-    public void RememberSource(string filename, string source) =>
-        _sources[filename] = source.Replace("\r\n", "\n").Split('\n');
+    // Threads compile (imports) and print tracebacks at once when there is no GIL: the table has its own lock.
+    public void RememberSource(string filename, string source)
+    {
+        var lines = source.Replace("\r\n", "\n").Split('\n');
+        lock (_sources) _sources[filename] = lines;
+    }
 
     /// <summary>The text of a source line (1-based), or null.</summary>
     public string? SourceLine(string filename, int line)
     {
-        if (!_sources.TryGetValue(filename, out var lines))
+        string[]? lines;
+        lock (_sources) _sources.TryGetValue(filename, out lines);
+        if (lines is null)
         {
             try { lines = File.ReadAllText(filename).Replace("\r\n", "\n").Split('\n'); }
             catch (Exception) { return null; }
-            _sources[filename] = lines;
+            lock (_sources) _sources[filename] = lines;
         }
         return line >= 1 && line <= lines.Length ? lines[line - 1] : null;
     }

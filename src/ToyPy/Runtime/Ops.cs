@@ -294,8 +294,8 @@ public static class Ops
         PyDict? dict = o is PyInstance pi ? pi.Dict : o.InstanceDict;
         if (dict is not null)
         {
-            var v = dict.GetItemStr(name);
-            if (v is not null) return v.NewRef();
+            var v = dict.GetItemStrRef(name);
+            if (v is not null) return v;
         }
         if (descr is not null) return descr.IsDescriptor ? descr.DescrGet(o, tp) : descr.NewRef();
         string n = name.Value;

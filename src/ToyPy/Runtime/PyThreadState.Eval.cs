@@ -37,7 +37,7 @@ public sealed partial class PyThreadState
             {
                 try
                 {
-                    return RefMode.Racy ? Loop<RacyRefs>(frame) : Loop<PlainRefs>(frame);
+                    return !RefMode.Special ? Loop<PlainRefs>(frame) : RefMode.Racy ? Loop<RacyRefs>(frame) : Loop<BiasedRefs>(frame);
                 }
                 catch (PyException ex)
                 {
@@ -65,7 +65,7 @@ public sealed partial class PyThreadState
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Decref(PyObject o)
     {
-        if (RefMode.Racy) RefRace.Decref(o);
+        if (RefMode.Special) RefMode.Decref(o);
         else if (--o.RefCount == 0) Heap.Dealloc(o);
     }
 
@@ -254,7 +254,11 @@ public sealed partial class PyThreadState
                         cache[ip - 1] = new GlobalCacheEntry(globals, globals.Version, frame.Builtins.Version, v);
                     }
                     if ((arg & 1) != 0) s[sp++] = null;
-                    Refs.Inc<TRefs>(v);
+                    // --free-threaded: a counted value must be re-read with the dict
+                    // locked and increfed inside, or a concurrent store could free it
+                    // first. Functions, classes and modules are deferred: no count.
+                    if (TRefs.Biased && v.OwnerTid >= 0) v = LoadGlobalRef(frame, names[arg >> 1]);
+                    else Refs.Inc<TRefs>(v);
                     s[sp++] = v;
                     continue;
                 }
@@ -1050,6 +1054,7 @@ public sealed partial class PyThreadState
     {
         var fcode = (CodeObject)s[--sp]!; s[sp] = null;
         var fn = new PyFunction(fcode, frame.Globals, frame.Builtins);
+        if (RefMode.Biased) BiasedRefCount.Share(fn, fcode);
         Decref(fcode);
         if ((arg & 8) != 0) { fn.Closure = (PyTuple)s[--sp]!; s[sp] = null; }
         if ((arg & 4) != 0) { var ann = s[--sp]!; s[sp] = null; Decref(ann); }
@@ -1190,13 +1195,16 @@ public sealed partial class PyThreadState
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
+    private static PyObject LoadGlobalRef(Frame frame, PyStr name) =>
+        frame.Globals.GetItemStrRef(name) ?? frame.Builtins.GetItemStrRef(name) ?? throw NameNotDefined(name);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpLoadName(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
         var name = frame.Code.Names[arg];
-        var v = (frame.Locals is { } loc ? LookupLocalsMapping(loc, name) : null)
-                ?? frame.Globals.GetItemStr(name) ?? frame.Builtins.GetItemStr(name)
+        var v = (frame.Locals is { } loc ? loc.GetItemStrRef(name) : null)
+                ?? frame.Globals.GetItemStrRef(name) ?? frame.Builtins.GetItemStrRef(name)
                 ?? throw NameNotDefined(name);
-        v.Incref();
         s[sp++] = v;
         return sp;
     }
@@ -1297,7 +1305,7 @@ public sealed partial class PyThreadState
         var container = s[sp - 2]!;
         var key = s[sp - 1]!;
         PyObject r;
-        if (container is PyList list && key.Type == PyTypes.Int && !((PyInt)key).IsBig)
+        if (container is PyList list && key.Type == PyTypes.Int && !((PyInt)key).IsBig && !RefMode.Biased)
         {
             long i = ((PyInt)key).Value;
             if (i < 0) i += list.Count;
@@ -1442,7 +1450,7 @@ public sealed partial class PyThreadState
             s[--sp] = null;
             for (int i = arg - 1; i >= 0; i--) s[sp++] = t.Items[i].NewRef();
         }
-        else if (seq is PyList l && l.Count == arg)
+        else if (seq is PyList l && l.Count == arg && !RefMode.Biased)
         {
             s[--sp] = null;
             for (int i = arg - 1; i >= 0; i--) s[sp++] = l.Items[i].NewRef();
@@ -1547,7 +1555,7 @@ public sealed partial class PyThreadState
         var e = TypeAttr(frame.Code, index, pi.Type, name);
         if (e.PlainGet && (e.Descr is null || !e.Descr.IsDataDescriptor))
         {
-            r = pi.Dict?.GetItemStr(name)?.NewRef();
+            r = pi.Dict?.GetItemStrRef(name);
             if (r is null && e.Descr is not null)
                 r = e.Descr.IsDescriptor ? e.Descr.DescrGet(o, pi.Type) : e.Descr.NewRef();
         }
@@ -1557,9 +1565,6 @@ public sealed partial class PyThreadState
         Decref(o);
         return sp;
     }
-
-    /// <summary>For LOAD_NAME in module/class bodies.</summary>
-    private static PyObject? LookupLocalsMapping(PyDict locals, PyStr name) => locals.GetItemStr(name);
 
     /// <summary>except T: T may be a class or a tuple of classes (recursively).</summary>
     internal static bool ExceptionMatches(PyObject exc, PyObject type)

@@ -166,7 +166,8 @@ public sealed partial class PyThreadState
     {
         gen.Frame = frame;
         frame.Generator = gen;
-        gen.RefCount = 1; // temporarily alive while closing
+        if (RefMode.Biased) BiasedRefCount.BeginResurrection(gen); // temporarily alive while closing
+        else gen.RefCount = 1;
         try { CloseGenerator(gen); }
         catch (PyException e) { Finalizer.ReportUnraisable(this, e.Value, $"generator object {gen.QualName} at 0x{Heap.Address(gen):x}"); }
         gen.RefCount = 0;

@@ -56,6 +56,9 @@ public sealed partial class PyThreadState
     public long NativeId;
     /// <summary>_thread._set_sentinel(): a lock released when this thread's state goes away (Thread.join waits on it).</summary>
     public Objects.PyLock? Sentinel;
+    /// <summary>--free-threaded: this thread's owner id, and objects other threads handed back for merging (BiasedRefCount).</summary>
+    public int OwnerId;
+    public readonly List<PyObject> MergeQueue = new();
 
     private Frame[] _framePool = new Frame[64];
     private int _poolTop;
@@ -73,12 +76,17 @@ public sealed partial class PyThreadState
         t_current = this;
         Ident = NativeThread.CurrentIdent();
         NativeId = NativeThread.CurrentNativeId();
+        if (RefMode.Biased) BiasedRefCount.AttachThread(this);
         Interp.AddThread(this);
     }
 
     public static void Detach()
     {
-        if (t_current is { } ts) ts.Interp.RemoveThread(ts);
+        if (t_current is { } ts)
+        {
+            if (RefMode.Biased) BiasedRefCount.DetachThread(ts);
+            ts.Interp.RemoveThread(ts);
+        }
         t_current = null;
     }
 
@@ -190,6 +198,7 @@ public sealed partial class PyThreadState
     {
         EvalBreaker = 0;
         if (Interp.Mode == ThreadMode.Gil) Interp.Gil.YieldIfRequested(this);
+        else if (RefMode.Biased) BiasedRefCount.MergeQueued(this);
         if (PendingInterrupt)
         {
             PendingInterrupt = false;

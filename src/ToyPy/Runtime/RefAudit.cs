@@ -95,9 +95,11 @@ public static class RefAudit
         {
             if (staticTypes.Contains(o)) continue;
             report.Checked++;
-            if (o.IsFreed) report.Problems.Add(new Problem("freed object reachable", o, o.RefCount, n));
-            else if (o.RefCount > n) report.Problems.Add(new Problem("leaked", o, o.RefCount, n));
-            else if (o.RefCount < n) report.Problems.Add(new Problem("over-released", o, o.RefCount, n));
+            long count = RefMode.Total(o);
+            if (o.IsFreed) report.Problems.Add(new Problem("freed object reachable", o, count, n));
+            else if (Uncounted(o)) continue;
+            else if (count > n) report.Problems.Add(new Problem("leaked", o, count, n));
+            else if (count < n) report.Problems.Add(new Problem("over-released", o, count, n));
         }
         if (Heap.Tracking) AuditUnreachable(unreachable, report);
         return report;
@@ -127,17 +129,23 @@ public static class RefAudit
     private static void AuditUnreachable(List<PyObject> unreachable, Report report)
     {
         var gcRefs = new Dictionary<PyObject, long>(ReferenceEqualityComparer.Instance);
-        foreach (var o in unreachable) gcRefs[o] = o.RefCount;
+        // An uncounted (immortal or deferred) object still holds counted references: it takes part with a count of its own of 0.
+        foreach (var o in unreachable) gcRefs[o] = Uncounted(o) ? 0 : RefMode.Total(o);
         foreach (var o in gcRefs.Keys.ToList())
             o.Traverse(c => { if (gcRefs.ContainsKey(c)) gcRefs[c]--; });
         foreach (var (o, n) in gcRefs)
         {
+            if (Uncounted(o)) continue;
             report.Checked++;
-            if (n > 0) report.Problems.Add(new Problem("leaked (unreachable)", o, o.RefCount, o.RefCount - n));
-            else if (n < 0) report.Problems.Add(new Problem("over-released", o, o.RefCount, o.RefCount - n));
+            long count = RefMode.Total(o);
+            if (n > 0) report.Problems.Add(new Problem("leaked (unreachable)", o, count, count - n));
+            else if (n < 0) report.Problems.Add(new Problem("over-released", o, count, count - n));
             else report.InCycles++;
         }
     }
+
+    /// <summary>--free-threaded: immortal and deferred objects keep no count to compare.</summary>
+    private static bool Uncounted(PyObject o) => RefMode.Biased && BiasedRefCount.IsImmortalOrDeferred(o);
 
     /// <summary>The builtin (static) type objects: their counts are not tracked by the objects that point at them.</summary>
     private static IEnumerable<PyType> StaticTypes()

@@ -35,12 +35,8 @@ namespace ToyPy.Runtime;
 /// </summary>
 public static class RefRace
 {
-    /// <summary>Set once, before the program runs, by --no-gil (the flag itself lives in RefMode).</summary>
-    public static bool Enabled
-    {
-        get => RefMode.Racy;
-        set => RefMode.Racy = value;
-    }
+    /// <summary>Set once, before the program runs, by --no-gil (RefMode.EnableRacy).</summary>
+    public static bool Enabled => RefMode.Racy;
 
     /// <summary>-X race-window=N: spin iterations between reading a count and writing it back.</summary>
     public static int Window;
@@ -368,14 +364,4 @@ public static class RefRace
         sb.Append($"  expected count {e.Expected}, resulting count {e.Written}: {what}\n");
         return sb.ToString();
     }
-}
-
-/// <summary>
-/// The one flag every reference-count update checks. It lives alone in a class
-/// without a static constructor, so the check is a plain load: no
-/// class-initialisation test on the hottest path of the GIL build.
-/// </summary>
-public static class RefMode
-{
-    public static bool Racy;
 }
