@@ -60,7 +60,7 @@ public sealed class PyDeque : PyObject
     /// <summary>Items as an array of new references (a snapshot that stays valid while Python code runs).</summary>
     public PyObject[] SnapshotNewRefs()
     {
-        if (RefMode.Biased) lock (this) return SnapshotNewRefsCore();
+        if (RefMode.Biased) using (CriticalSection.Enter(ref LockWord)) return SnapshotNewRefsCore();
         return SnapshotNewRefsCore();
     }
 
@@ -78,33 +78,33 @@ public sealed class PyDeque : PyObject
 
 
     // Without the GIL changes run in a critical section (CriticalSection): locked, or marked under --no-gil.
-    private int _writer;
+    internal int LockWord;
 
     public void AppendRight(PyObject x)
     {
-        if (RefMode.Special) CriticalSection.Run(this, ref _writer, x, static (c, a) => c.AppendRightCore(a));
+        if (RefMode.Special) CriticalSection.Run(this, ref LockWord, x, static (c, a) => c.AppendRightCore(a));
         else AppendRightCore(x);
     }
 
     public void AppendLeft(PyObject x)
     {
-        if (RefMode.Special) CriticalSection.Run(this, ref _writer, x, static (c, a) => c.AppendLeftCore(a));
+        if (RefMode.Special) CriticalSection.Run(this, ref LockWord, x, static (c, a) => c.AppendLeftCore(a));
         else AppendLeftCore(x);
     }
 
     public PyObject PopRightInternal()
     {
-        return RefMode.Special ? CriticalSection.Run(this, ref _writer, static c => c.PopRightInternalCore()) : PopRightInternalCore();
+        return RefMode.Special ? CriticalSection.Run(this, ref LockWord, static c => c.PopRightInternalCore()) : PopRightInternalCore();
     }
 
     public PyObject PopLeftInternal()
     {
-        return RefMode.Special ? CriticalSection.Run(this, ref _writer, static c => c.PopLeftInternalCore()) : PopLeftInternalCore();
+        return RefMode.Special ? CriticalSection.Run(this, ref LockWord, static c => c.PopLeftInternalCore()) : PopLeftInternalCore();
     }
 
     public void ClearItems()
     {
-        if (RefMode.Special) CriticalSection.Run(this, ref _writer, static c => c.ClearItemsCore());
+        if (RefMode.Special) CriticalSection.Run(this, ref LockWord, static c => c.ClearItemsCore());
         else ClearItemsCore();
     }
 
@@ -304,14 +304,14 @@ public sealed class PyDeque : PyObject
 
     public override PyObject GetItem(PyObject key)
     {
-        if (RefMode.Biased) lock (this) return At(NormIndex(key)).NewRef();
+        if (RefMode.Biased) using (CriticalSection.Enter(ref LockWord)) return At(NormIndex(key)).NewRef();
         return At(NormIndex(key)).NewRef();
     }
 
     /// <summary>Item i as a new reference (--free-threaded: read holding the deque's lock).</summary>
     private PyObject ItemRef(int i)
     {
-        if (RefMode.Biased) lock (this) return i < _count ? At(i).NewRef() : throw Exc.RuntimeError("deque mutated during iteration");
+        if (RefMode.Biased) using (CriticalSection.Enter(ref LockWord)) return i < _count ? At(i).NewRef() : throw Exc.RuntimeError("deque mutated during iteration");
         return At(i).NewRef();
     }
 
@@ -610,7 +610,7 @@ public sealed class PyDequeIterator : PyObject
     {
         var d = _deque;
         if (d is null) return null;
-        if (RefMode.Biased) lock (d) return NextCore();
+        if (RefMode.Biased) using (CriticalSection.Enter(ref d.LockWord)) return NextCore();
         return NextCore();
     }
 

@@ -39,22 +39,22 @@ public sealed partial class PyDict : PySubclassable
 
 
     // Without the GIL changes run in a critical section (CriticalSection): locked, or marked under --no-gil.
-    private int _writer;
+    internal int LockWord;
 
     public override void SetItem(PyObject key, PyObject value)
     {
-        if (RefMode.Special) CriticalSection.Run(this, ref _writer, (key, value), static (c, a) => c.SetItemCore(a.Item1, a.Item2));
+        if (RefMode.Special) CriticalSection.Run(this, ref LockWord, (key, value), static (c, a) => c.SetItemCore(a.Item1, a.Item2));
         else SetItemCore(key, value);
     }
 
     public PyObject? Pop(PyObject key)
     {
-        return RefMode.Special ? CriticalSection.Run(this, ref _writer, key, static (c, a) => c.PopCore(a)) : PopCore(key);
+        return RefMode.Special ? CriticalSection.Run(this, ref LockWord, key, static (c, a) => c.PopCore(a)) : PopCore(key);
     }
 
     public void Clear()
     {
-        if (RefMode.Special) CriticalSection.Run(this, ref _writer, static c => c.ClearCore());
+        if (RefMode.Special) CriticalSection.Run(this, ref LockWord, static c => c.ClearCore());
         else ClearCore();
     }
 
@@ -152,14 +152,14 @@ public sealed partial class PyDict : PySubclassable
     /// <summary>d[key] (borrowed) or null.</summary>
     public PyObject? GetItemOrNull(PyObject key)
     {
-        if (RefMode.Biased) lock (this) return GetItemOrNullCore(key);
+        if (RefMode.Biased) using (CriticalSection.Enter(ref LockWord)) return GetItemOrNullCore(key);
         return GetItemOrNullCore(key);
     }
 
     /// <summary>d[key] (a new reference) or null.</summary>
     public PyObject? GetItemRef(PyObject key)
     {
-        if (RefMode.Biased) lock (this) return GetItemOrNullCore(key)?.NewRef();
+        if (RefMode.Biased) using (CriticalSection.Enter(ref LockWord)) return GetItemOrNullCore(key)?.NewRef();
         return GetItemOrNullCore(key)?.NewRef();
     }
 
@@ -175,7 +175,7 @@ public sealed partial class PyDict : PySubclassable
     {
         long h = key.GetHashCode();
         if (h == -1) h = -2;
-        if (RefMode.Biased) lock (this) return GetItemStrCore(key, h);
+        if (RefMode.Biased) using (CriticalSection.Enter(ref LockWord)) return GetItemStrCore(key, h);
         return GetItemStrCore(key, h);
     }
 
@@ -183,14 +183,14 @@ public sealed partial class PyDict : PySubclassable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public PyObject? GetItemStr(PyStr key)
     {
-        if (RefMode.Biased) lock (this) return GetItemStrCore(key.Value, key.Hash());
+        if (RefMode.Biased) using (CriticalSection.Enter(ref LockWord)) return GetItemStrCore(key.Value, key.Hash());
         return GetItemStrCore(key.Value, key.Hash());
     }
 
     /// <summary>GetItemStr as a new reference.</summary>
     public PyObject? GetItemStrRef(PyStr key)
     {
-        if (RefMode.Biased) lock (this) return GetItemStrCore(key.Value, key.Hash())?.NewRef();
+        if (RefMode.Biased) using (CriticalSection.Enter(ref LockWord)) return GetItemStrCore(key.Value, key.Hash())?.NewRef();
         return GetItemStrCore(key.Value, key.Hash())?.NewRef();
     }
 
@@ -277,7 +277,7 @@ public sealed partial class PyDict : PySubclassable
 
     public bool ContainsKey(PyObject key)
     {
-        if (RefMode.Biased) lock (this) return Find(key, Ops.Hash(key), out _) >= 0;
+        if (RefMode.Biased) using (CriticalSection.Enter(ref LockWord)) return Find(key, Ops.Hash(key), out _) >= 0;
         return Find(key, Ops.Hash(key), out _) >= 0;
     }
 
@@ -309,7 +309,7 @@ public sealed partial class PyDict : PySubclassable
     /// <summary>Snapshot of (key, value) pairs, borrowed.</summary>
     public List<(PyObject Key, PyObject Value)> Items()
     {
-        if (RefMode.Biased) lock (this) return ItemsCore();
+        if (RefMode.Biased) using (CriticalSection.Enter(ref LockWord)) return ItemsCore();
         return ItemsCore();
     }
 
@@ -543,7 +543,7 @@ public sealed class PyDictIterator : PyObject
             throw Exc.RuntimeError("dictionary changed size during iteration");
         }
         PyObject? item;
-        if (RefMode.Biased) lock (d) item = NextItem(d);
+        if (RefMode.Biased) using (CriticalSection.Enter(ref d.LockWord)) item = NextItem(d);
         else item = NextItem(d);
         if (item is not null) return item;
         _dict = null;

@@ -23,40 +23,40 @@ public sealed partial class PyList : PySubclassable
     public PyObject this[int i] => Items[i];
 
     // Without the GIL changes run in a critical section (CriticalSection): locked, or marked under --no-gil.
-    private int _writer;
+    internal int LockWord;
 
     public void Append(PyObject item)
     {
-        if (RefMode.Special) CriticalSection.Run(this, ref _writer, item, static (c, a) => c.AppendCore(a));
+        if (RefMode.Special) CriticalSection.Run(this, ref LockWord, item, static (c, a) => c.AppendCore(a));
         else AppendCore(item);
     }
 
     public void AppendStealing(PyObject item)
     {
-        if (RefMode.Special) CriticalSection.Run(this, ref _writer, item, static (c, a) => c.AppendStealingCore(a));
+        if (RefMode.Special) CriticalSection.Run(this, ref LockWord, item, static (c, a) => c.AppendStealingCore(a));
         else AppendStealingCore(item);
     }
 
     public void Insert(long index, PyObject item)
     {
-        if (RefMode.Special) CriticalSection.Run(this, ref _writer, (index, item), static (c, a) => c.InsertCore(a.Item1, a.Item2));
+        if (RefMode.Special) CriticalSection.Run(this, ref LockWord, (index, item), static (c, a) => c.InsertCore(a.Item1, a.Item2));
         else InsertCore(index, item);
     }
 
     public PyObject PopAt(long index)
     {
-        return RefMode.Special ? CriticalSection.Run(this, ref _writer, index, static (c, a) => c.PopAtCore(a)) : PopAtCore(index);
+        return RefMode.Special ? CriticalSection.Run(this, ref LockWord, index, static (c, a) => c.PopAtCore(a)) : PopAtCore(index);
     }
 
     public void Clear()
     {
-        if (RefMode.Special) CriticalSection.Run(this, ref _writer, static c => c.ClearCore());
+        if (RefMode.Special) CriticalSection.Run(this, ref LockWord, static c => c.ClearCore());
         else ClearCore();
     }
 
     public void Extend(PyObject iterable)
     {
-        if (RefMode.Special) CriticalSection.Run(this, ref _writer, iterable, static (c, a) => c.ExtendCore(a));
+        if (RefMode.Special) CriticalSection.Run(this, ref LockWord, iterable, static (c, a) => c.ExtendCore(a));
         else ExtendCore(iterable);
     }
 
@@ -217,7 +217,7 @@ public sealed partial class PyList : PySubclassable
 
     public override bool Contains(PyObject item)
     {
-        if (RefMode.Biased) lock (this) return ContainsCore(item);
+        if (RefMode.Biased) using (CriticalSection.Enter(ref LockWord)) return ContainsCore(item);
         return ContainsCore(item);
     }
 
@@ -244,7 +244,7 @@ public sealed partial class PyList : PySubclassable
     // --free-threaded: element reads and writes hold the list's lock (CriticalSection).
     public override PyObject GetItem(PyObject key)
     {
-        if (RefMode.Biased) lock (this) return GetItemCore(key);
+        if (RefMode.Biased) using (CriticalSection.Enter(ref LockWord)) return GetItemCore(key);
         return GetItemCore(key);
     }
 
@@ -262,14 +262,14 @@ public sealed partial class PyList : PySubclassable
 
     public override void SetItem(PyObject key, PyObject value)
     {
-        if (RefMode.Special) CriticalSection.Run(this, ref _writer, (key, value), static (c, a) => c.SetItemCore(a.key, a.value));
+        if (RefMode.Special) CriticalSection.Run(this, ref LockWord, (key, value), static (c, a) => c.SetItemCore(a.key, a.value));
         else SetItemCore(key, value);
     }
 
     /// <summary>The item at i as a new reference, or null past the end (iteration).</summary>
     public PyObject? ItemRefOrNull(int i)
     {
-        if (RefMode.Biased) lock (this) return i < Count ? Items[i].NewRef() : null;
+        if (RefMode.Biased) using (CriticalSection.Enter(ref LockWord)) return i < Count ? Items[i].NewRef() : null;
         return i < Count ? Items[i].NewRef() : null;
     }
 

@@ -24,26 +24,26 @@ public sealed partial class PySet : PyObject
 
 
     // Without the GIL changes run in a critical section (CriticalSection): locked, or marked under --no-gil.
-    private int _writer;
+    internal int LockWord;
 
     public bool Add(PyObject key)
     {
-        return RefMode.Special ? CriticalSection.Run(this, ref _writer, key, static (c, a) => c.AddCore(a)) : AddCore(key);
+        return RefMode.Special ? CriticalSection.Run(this, ref LockWord, key, static (c, a) => c.AddCore(a)) : AddCore(key);
     }
 
     public bool Discard(PyObject key)
     {
-        return RefMode.Special ? CriticalSection.Run(this, ref _writer, key, static (c, a) => c.DiscardCore(a)) : DiscardCore(key);
+        return RefMode.Special ? CriticalSection.Run(this, ref LockWord, key, static (c, a) => c.DiscardCore(a)) : DiscardCore(key);
     }
 
     public PyObject PopAny()
     {
-        return RefMode.Special ? CriticalSection.Run(this, ref _writer, static c => c.PopAnyCore()) : PopAnyCore();
+        return RefMode.Special ? CriticalSection.Run(this, ref LockWord, static c => c.PopAnyCore()) : PopAnyCore();
     }
 
     public void Clear()
     {
-        if (RefMode.Special) CriticalSection.Run(this, ref _writer, static c => c.ClearCore());
+        if (RefMode.Special) CriticalSection.Run(this, ref LockWord, static c => c.ClearCore());
         else ClearCore();
     }
 
@@ -152,7 +152,7 @@ public sealed partial class PySet : PyObject
 
     public bool ContainsKey(PyObject key)
     {
-        if (RefMode.Biased) lock (this) return FindIndex(key, Ops.Hash(key)) >= 0;
+        if (RefMode.Biased) using (CriticalSection.Enter(ref LockWord)) return FindIndex(key, Ops.Hash(key)) >= 0;
         return FindIndex(key, Ops.Hash(key)) >= 0;
     }
 
@@ -199,7 +199,7 @@ public sealed partial class PySet : PyObject
     /// <summary>Elements in iteration order, borrowed.</summary>
     public List<PyObject> Elements()
     {
-        if (RefMode.Biased) lock (this) return ElementsCore();
+        if (RefMode.Biased) using (CriticalSection.Enter(ref LockWord)) return ElementsCore();
         return ElementsCore();
     }
 
@@ -373,7 +373,7 @@ public sealed class PySetIterator : PyObject
     {
         var s = _set;
         if (s is null) return null;
-        if (RefMode.Biased) lock (s) return NextCore(s);
+        if (RefMode.Biased) using (CriticalSection.Enter(ref s.LockWord)) return NextCore(s);
         return NextCore(s);
     }
 

@@ -90,10 +90,17 @@ public static class BiasedRefCount
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Incref(PyObject o)
+    public static void Incref(PyObject o) => Incref(o, t_tid);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Decref(PyObject o) => Decref(o, t_tid);
+
+    /// <summary>Py_INCREF, for a caller that knows its thread's owner id (the dispatch loop keeps it in a local).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Incref(PyObject o, int tid)
     {
         int owner = o.OwnerTid;
-        if (owner == t_tid) o.RefCount++;
+        if (owner == tid) o.RefCount++;
         else if (owner >= 0) IncrefShared(o);
     }
 
@@ -105,10 +112,10 @@ public static class BiasedRefCount
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Decref(PyObject o)
+    public static void Decref(PyObject o, int tid)
     {
         int owner = o.OwnerTid;
-        if (owner == t_tid)
+        if (owner == tid)
         {
             if (--o.RefCount == 0) MergeZeroLocal(o);
         }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ToyPy.Objects;
 
 namespace ToyPy.Runtime;
@@ -12,31 +13,69 @@ namespace ToyPy.Runtime;
 /// --no-gil: the change is marked instead, so a concurrent one is detected,
 /// reported as a race, and made to wait (RefRace.Marked).
 ///
+/// The lock is one int in the container (PyMutex-sized): 0 when free, else
+/// the managed id of the thread holding it. Taking it is one compare-and-swap;
+/// a thread that already holds it goes on without taking it again, because a
+/// change can run Python code (__eq__, __hash__, __del__) that comes back to
+/// the same container. A waiter spins, then yields.
+///
 /// Call sites test RefMode.Special first: the GIL build calls the change directly.
 /// </summary>
 public static class CriticalSection
 {
+    /// <summary>A held lock word; Dispose releases it unless it was already held by this thread.</summary>
+    public ref struct Held
+    {
+        private readonly ref int _word;
+        private readonly bool _acquired;
+
+        public Held(ref int word, bool acquired) { _word = ref word; _acquired = acquired; }
+
+        public void Dispose()
+        {
+            if (_acquired) Volatile.Write(ref _word, 0);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Held Enter(ref int word)
+    {
+        int me = Environment.CurrentManagedThreadId;
+        int holder = Interlocked.CompareExchange(ref word, me, 0);
+        if (holder == 0) return new Held(ref word, true);
+        if (holder == me) return new Held(ref word, false);
+        return new Held(ref word, WaitFor(ref word, me));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool WaitFor(ref int word, int me)
+    {
+        var spin = new SpinWait();
+        while (Volatile.Read(ref word) != 0 || Interlocked.CompareExchange(ref word, me, 0) != 0) spin.SpinOnce();
+        return true;
+    }
+
     public static void Run<TC>(TC container, ref int writer, Action<TC> change) where TC : PyObject
     {
         if (RefMode.Racy) { RefRace.Marked(container, ref writer, change); return; }
-        lock (container) change(container);
+        using (Enter(ref writer)) change(container);
     }
 
     public static void Run<TC, TArg>(TC container, ref int writer, TArg arg, Action<TC, TArg> change) where TC : PyObject
     {
         if (RefMode.Racy) { RefRace.Marked(container, ref writer, arg, change); return; }
-        lock (container) change(container, arg);
+        using (Enter(ref writer)) change(container, arg);
     }
 
     public static TResult Run<TC, TResult>(TC container, ref int writer, Func<TC, TResult> change) where TC : PyObject
     {
         if (RefMode.Racy) return RefRace.Marked(container, ref writer, change);
-        lock (container) return change(container);
+        using (Enter(ref writer)) return change(container);
     }
 
     public static TResult Run<TC, TArg, TResult>(TC container, ref int writer, TArg arg, Func<TC, TArg, TResult> change) where TC : PyObject
     {
         if (RefMode.Racy) return RefRace.Marked(container, ref writer, arg, change);
-        lock (container) return change(container, arg);
+        using (Enter(ref writer)) return change(container, arg);
     }
 }

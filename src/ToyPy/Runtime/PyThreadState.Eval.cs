@@ -100,6 +100,8 @@ public sealed partial class PyThreadState
         // check per access in AOT code: read them once.
         PyType intType = PyTypes.Int, floatType = PyTypes.Float, dictType = PyTypes.Dict;
         PyObject trueObj = PyBool.True, falseObj = PyBool.False;
+        // --free-threaded: this thread's owner id, so a count update need not read it from thread-local storage.
+        int tid = OwnerId;
 
     load_frame:
         CurrentFrame = frame;
@@ -129,7 +131,7 @@ public sealed partial class PyThreadState
                 case OpCode.PopTop:
                 {
                     var v = s[--sp]!; s[sp] = null;
-                    Refs.Dec<TRefs>(v);
+                    Refs.Dec<TRefs>(v, tid);
                     continue;
                 }
 
@@ -140,7 +142,7 @@ public sealed partial class PyThreadState
                 case OpCode.Copy:
                 {
                     var v = s[sp - arg]!;
-                    Refs.Inc<TRefs>(v);
+                    Refs.Inc<TRefs>(v, tid);
                     s[sp++] = v;
                     continue;
                 }
@@ -152,7 +154,7 @@ public sealed partial class PyThreadState
                 case OpCode.LoadConst:
                 {
                     var c = consts[arg];
-                    Refs.Inc<TRefs>(c);
+                    Refs.Inc<TRefs>(c, tid);
                     s[sp++] = c;
                     continue;
                 }
@@ -161,7 +163,7 @@ public sealed partial class PyThreadState
                 case OpCode.LoadFastLoadConst:
                 {
                     var v = s[arg] ?? throw UnboundLocal(co, arg);
-                    Refs.Inc<TRefs>(v);
+                    Refs.Inc<TRefs>(v, tid);
                     s[sp++] = v;
                     // The second instruction of the pair: make it the current one.
                     word = code[ip];
@@ -169,7 +171,7 @@ public sealed partial class PyThreadState
                     ip++;
                     arg = word >>> 8;
                     var w = (OpCode)(word & 0xFF) == OpCode.LoadConst ? consts[arg] : s[arg] ?? throw UnboundLocal(co, arg);
-                    Refs.Inc<TRefs>(w);
+                    Refs.Inc<TRefs>(w, tid);
                     s[sp++] = w;
                     continue;
                 }
@@ -188,7 +190,7 @@ public sealed partial class PyThreadState
                             ComparisonOperation.Gt => x > y, _ => x >= y,
                         };
                         s[--sp] = null; s[--sp] = null;
-                        Refs.Dec<TRefs>(a); Refs.Dec<TRefs>(b);
+                        Refs.Dec<TRefs>(a, tid); Refs.Dec<TRefs>(b, tid);
                         // The jump that follows decides on t without a bool object.
                         int jump = code[ip];
                         ip++;
@@ -199,14 +201,14 @@ public sealed partial class PyThreadState
                     var r = Ops.RichCompare(a, b, (ComparisonOperation)arg);
                     s[--sp] = null;
                     s[sp - 1] = r;
-                    Refs.Dec<TRefs>(a); Refs.Dec<TRefs>(b);
+                    Refs.Dec<TRefs>(a, tid); Refs.Dec<TRefs>(b, tid);
                     continue;
                 }
 
                 case OpCode.LoadFast:
                 {
                     var v = s[arg] ?? throw UnboundLocal(co, arg);
-                    Refs.Inc<TRefs>(v);
+                    Refs.Inc<TRefs>(v, tid);
                     s[sp++] = v;
                     continue;
                 }
@@ -216,7 +218,7 @@ public sealed partial class PyThreadState
                     var v = s[--sp]; s[sp] = null;
                     var old = s[arg];
                     s[arg] = v;
-                    if (old is not null) Refs.Dec<TRefs>(old);
+                    if (old is not null) Refs.Dec<TRefs>(old, tid);
                     continue;
                 }
 
@@ -258,7 +260,7 @@ public sealed partial class PyThreadState
                     // locked and increfed inside, or a concurrent store could free it
                     // first. Functions, classes and modules are deferred: no count.
                     if (TRefs.Biased && v.OwnerTid >= 0) v = LoadGlobalRef(frame, names[arg >> 1]);
-                    else Refs.Inc<TRefs>(v);
+                    else Refs.Inc<TRefs>(v, tid);
                     s[sp++] = v;
                     continue;
                 }
@@ -274,7 +276,7 @@ public sealed partial class PyThreadState
                 case OpCode.LoadDeref:
                 {
                     var v = ((PyCell)s[arg]!).Contents ?? throw UnboundFree(co, arg);
-                    Refs.Inc<TRefs>(v);
+                    Refs.Inc<TRefs>(v, tid);
                     s[sp++] = v;
                     continue;
                 }
@@ -285,7 +287,7 @@ public sealed partial class PyThreadState
                     var cell = (PyCell)s[arg]!;
                     var old = cell.Contents;
                     cell.Contents = v;
-                    if (old is not null) Refs.Dec<TRefs>(old);
+                    if (old is not null) Refs.Dec<TRefs>(old, tid);
                     continue;
                 }
 
@@ -374,10 +376,10 @@ public sealed partial class PyThreadState
                         r = PyFloat.FloatOp(arg >= 13 ? (BinaryOperation)(arg - 13) : (BinaryOperation)arg, Unsafe.As<PyFloat>(a).Value, Unsafe.As<PyFloat>(b).Value);
                     else
                         r = Ops.BinaryOp(a, b, (BinaryOperation)arg);
-                    if (ReferenceEquals(r, PyNotImplemented.Instance)) { Refs.Dec<TRefs>(r); r = Ops.BinaryOp(a, b, (BinaryOperation)arg); }
+                    if (ReferenceEquals(r, PyNotImplemented.Instance)) { Refs.Dec<TRefs>(r, tid); r = Ops.BinaryOp(a, b, (BinaryOperation)arg); }
                     s[--sp] = null;
                     s[sp - 1] = r;
-                    Refs.Dec<TRefs>(a); Refs.Dec<TRefs>(b);
+                    Refs.Dec<TRefs>(a, tid); Refs.Dec<TRefs>(b, tid);
                     continue;
                 }
 
@@ -389,7 +391,7 @@ public sealed partial class PyThreadState
                     var op = (OpCode)(word & 0xFF);
                     var r = op == OpCode.UnaryNegative ? Ops.Negative(o) : op == OpCode.UnaryPositive ? Ops.Positive(o) : Ops.Invert(o);
                     s[sp - 1] = r;
-                    Refs.Dec<TRefs>(o);
+                    Refs.Dec<TRefs>(o, tid);
                     continue;
                 }
 
@@ -412,12 +414,12 @@ public sealed partial class PyThreadState
                             ComparisonOperation.Gt => x > y, _ => x >= y,
                         };
                         r = t ? trueObj : falseObj;
-                        Refs.Inc<TRefs>(r);
+                        Refs.Inc<TRefs>(r, tid);
                     }
                     else r = Ops.RichCompare(a, b, (ComparisonOperation)arg);
                     s[--sp] = null;
                     s[sp - 1] = r;
-                    Refs.Dec<TRefs>(a); Refs.Dec<TRefs>(b);
+                    Refs.Dec<TRefs>(a, tid); Refs.Dec<TRefs>(b, tid);
                     continue;
                 }
 
@@ -444,7 +446,7 @@ public sealed partial class PyThreadState
                     var v = s[sp - 1]!;
                     bool t = ReferenceEquals(v, trueObj) || (!ReferenceEquals(v, falseObj) && Ops.IsTrue(v));
                     s[--sp] = null;
-                    Refs.Dec<TRefs>(v);
+                    Refs.Dec<TRefs>(v, tid);
                     if (t == ((OpCode)(word & 0xFF) == OpCode.PopJumpIfTrue)) ip = arg;
                     continue;
                 }
@@ -454,7 +456,7 @@ public sealed partial class PyThreadState
                 {
                     var v = s[--sp]!; s[sp] = null;
                     bool isNone = ReferenceEquals(v, PyNone.Instance);
-                    Refs.Dec<TRefs>(v);
+                    Refs.Dec<TRefs>(v, tid);
                     if (isNone == ((OpCode)(word & 0xFF) == OpCode.PopJumpIfNone)) ip = arg;
                     continue;
                 }
@@ -465,7 +467,7 @@ public sealed partial class PyThreadState
                     var v = s[sp - 1]!;
                     bool t = Ops.IsTrue(v);
                     if (t == ((OpCode)(word & 0xFF) == OpCode.JumpIfTrueOrPop)) ip = arg;
-                    else { s[--sp] = null; Refs.Dec<TRefs>(v); }
+                    else { s[--sp] = null; Refs.Dec<TRefs>(v, tid); }
                     continue;
                 }
 
@@ -480,7 +482,7 @@ public sealed partial class PyThreadState
                     var next = it.Type.IsHeapType ? Ops.Next(it) : it.Next();
                     if (next is not null) { s[sp++] = next; continue; }
                     s[--sp] = null;
-                    Refs.Dec<TRefs>(it);
+                    Refs.Dec<TRefs>(it, tid);
                     ip = arg;
                     continue;
                 }
@@ -602,7 +604,7 @@ public sealed partial class PyThreadState
                     for (int i = sp - 1; i >= baseIdx; i--)
                     {
                         var v = s[i];
-                        if (v is not null) { s[i] = null; Refs.Dec<TRefs>(v); }
+                        if (v is not null) { s[i] = null; Refs.Dec<TRefs>(v, tid); }
                     }
                     sp = baseIdx;
                     s[sp++] = result;
@@ -632,7 +634,7 @@ public sealed partial class PyThreadState
                             s[sp++] = result;
                             throw Exc.TypeError($"__init__() should return None, not '{result.Type.Name}'");
                         }
-                        Refs.Dec<TRefs>(result);
+                        Refs.Dec<TRefs>(result, tid);
                         result = inst;
                         frame.InitInstance = null;
                     }
@@ -702,7 +704,7 @@ public sealed partial class PyThreadState
                     continue;
 
                 case OpCode.LoadAssertionError:
-                    s[sp++] = Refs.NewRef<TRefs>(ExceptionTypes.AssertionError);
+                    s[sp++] = Refs.NewRef<TRefs>(ExceptionTypes.AssertionError, tid);
                     continue;
 
                 case OpCode.BeforeWith:

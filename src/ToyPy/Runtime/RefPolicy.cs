@@ -37,31 +37,31 @@ public struct BiasedRefs : IRefPolicy
     public static bool Biased => true;
 }
 
-/// <summary>Reference-count updates for code generic over the policy.</summary>
+/// <summary>Reference-count updates for code generic over the policy; tid is the running thread's owner id (used by BiasedRefs only).</summary>
 internal static class Refs
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Inc<T>(PyObject o) where T : struct, IRefPolicy
+    public static void Inc<T>(PyObject o, int tid) where T : struct, IRefPolicy
     {
         if (T.Racy) RefRace.Incref(o);
-        else if (T.Biased) BiasedRefCount.Incref(o);
+        else if (T.Biased) BiasedRefCount.Incref(o, tid);
         else o.RefCount++;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static PyObject NewRef<T>(PyObject o) where T : struct, IRefPolicy
+    public static PyObject NewRef<T>(PyObject o, int tid) where T : struct, IRefPolicy
     {
         if (T.Racy) RefRace.Incref(o);
-        else if (T.Biased) BiasedRefCount.Incref(o);
+        else if (T.Biased) BiasedRefCount.Incref(o, tid);
         else o.RefCount++;
         return o;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Dec<T>(PyObject o) where T : struct, IRefPolicy
+    public static void Dec<T>(PyObject o, int tid) where T : struct, IRefPolicy
     {
         if (T.Racy) RefRace.Decref(o);
-        else if (T.Biased) BiasedRefCount.Decref(o);
+        else if (T.Biased) BiasedRefCount.Decref(o, tid);
         else if (--o.RefCount == 0) Heap.Dealloc(o);
     }
 }
