@@ -16,12 +16,14 @@ public sealed class ToyPyFixture
     /// <summary>How often a benchmark method found itself on a thread without the main thread state.</summary>
     public int Reattached;
 
-    public ToyPyFixture(string source, string filename = "bench.tpy")
+    /// <param name="mode">The thread mode; anything but the GIL switches the process's reference-count policy for good, so a benchmark case with another mode must run in its own process (BenchmarkDotNet's default).</param>
+    public ToyPyFixture(string source, string filename = "bench.tpy", ThreadMode mode = ThreadMode.Gil)
     {
-        Interp = new Interpreter(Stream.Null, Stream.Null);
+        Interp = new Interpreter(Stream.Null, Stream.Null) { Mode = mode };
+        Interp.ApplyThreadMode();
         Host = new Host(Interp);             // attaches the main thread state to this thread
         SetupThreadId = Environment.CurrentManagedThreadId;
-        int status = Host.RunMain(source, filename);
+        int status = Host.ExecMain(source, filename); // no shutdown: __main__'s functions stay callable
         if (status != 0) throw new InvalidOperationException($"{filename} exited with status {status}");
     }
 

@@ -38,7 +38,10 @@ public sealed partial class Host
     }
 
     /// <summary>Run source as __main__. Returns the exit status (0, 1 for an uncaught exception, SystemExit's code).</summary>
-    public int RunMain(string source, string filename)
+    public int RunMain(string source, string filename) => Shutdown(ExecMain(source, filename));
+
+    /// <summary>Run source as __main__ and leave it alive (no shutdown): the status as RunMain would give it.</summary>
+    public int ExecMain(string source, string filename)
     {
         var main = new PyModule("__main__");
         Interp.MainModule = main;
@@ -63,7 +66,7 @@ public sealed partial class Host
         {
             status = HandleUncaught(e.Value);
         }
-        return Shutdown(status);
+        return status;
     }
 
     /// <summary>Py_FinalizeEx's order: wait for non-daemon threads, clear __main__, flush the streams.</summary>
