@@ -133,31 +133,6 @@ public class FreeThreadedTests
         Assert.Equal("4294967295 4294967295 1\n", r.Stdout);
     }
 
-    private const string ContainerChurn = """
-        import sys, threading
-        from collections import deque
-        kind = sys.argv[1]
-        shared = {"list": [], "dict": {}, "set": set(), "deque": deque()}[kind]
-        def work(tid):
-            for i in range(20000):
-                if kind == "list":
-                    shared.append(i)
-                    if len(shared) > 100: shared.pop(0)
-                elif kind == "dict":
-                    shared[(tid, i % 500)] = [i]
-                    shared.pop((tid, (i + 250) % 500), None)
-                elif kind == "set":
-                    shared.add((tid, i % 700))
-                    shared.discard((tid, (i + 350) % 700))
-                else:
-                    shared.append(str(i))
-                    if len(shared) > 50: shared.popleft()
-        threads = [threading.Thread(target=work, args=(t,)) for t in range(2)]
-        for t in threads: t.start()
-        for t in threads: t.join()
-        print(kind, "done", len(shared))
-        """;
-
     [Theory]
     [InlineData("list", 100)]
     [InlineData("dict", 500)]
@@ -168,7 +143,7 @@ public class FreeThreadedTests
         // Each change holds the container's lock, so none is lost: the final
         // sizes are what they are under the GIL.
         using var scripts = new TempScripts("freethreaded");
-        var path = scripts.Write("churn.tpy", ContainerChurn);
+        var path = scripts.Write("churn.tpy", ThreadPrograms.ContainerChurn);
         for (int i = 0; i < 3; i++)
         {
             var r = ToyPyRunner.RunToyPy(new[] { "--free-threaded", "-X", "refcheck", path, kind }, scripts.Dir, timeout: Bound);
