@@ -559,11 +559,13 @@ public static class ListSort
             else throw Exc.TypeError($"'{kn}' is an invalid keyword argument for sort()");
         }
         if (kwargs.Length != (kwnames?.Count ?? 0)) throw Exc.TypeError("sort() takes no positional arguments");
-        int n = list.Count;
-        var items = new PyObject[n];
-        Array.Copy(list.Items, items, n);
+        // As CPython's listsort: the list is empty while it sorts (a key function
+        // or __lt__ that looks at it sees []), and anything added meanwhile is
+        // dropped and reported; so no other code, or thread, sees items half moved.
+        var (items, n) = list.TakeItems();
+        var result = items;
         var keys = new PyObject[n];
-        int made = 0;
+        int made = 0, added;
         try
         {
             for (; made < n; made++) keys[made] = key is null ? items[made].NewRef() : Ops.Call1(key, items[made]);
@@ -574,13 +576,18 @@ public static class ListSort
             var tmp = new int[n];
             MergeSort(idx, tmp, 0, n, keys, false);
             if (reverse) Array.Reverse(idx);
-            if (list.Count != n) throw Exc.ValueError("list modified during sort");
-            for (int i = 0; i < n; i++) list.Items[i] = items[idx[i]];
+            var sorted = new PyObject[items.Length];
+            for (int i = 0; i < n; i++) sorted[i] = items[idx[i]];
+            result = sorted;
         }
         finally
         {
             for (int i = 0; i < made; i++) keys[i].Decref();
+            var extra = list.RestoreItems(result, n);
+            added = extra.Length;
+            foreach (var o in extra) o.Decref();
         }
+        if (added > 0) throw Exc.ValueError("list modified during sort");
     }
 
     private static bool Less(PyObject a, PyObject b)

@@ -107,6 +107,7 @@ public static class ThreadModule
         {
             if (RefRace.Enabled) RefRace.Fatal($"{ex.GetType().Name} in {ts.Name}: interpreter state corrupted by a race");
             interp.Stderr.Write($"toypy: internal error in thread: {ex.GetType().Name}: {ex.Message}\n");
+            if (Environment.GetEnvironmentVariable("TOYPY_DEBUG") == "1") interp.Stderr.Write(ex + "\n");
             interp.Stderr.Flush();
             interp.Stdout.Flush();
             Environment.Exit(70);

@@ -99,7 +99,8 @@ public sealed partial class PyBytes
         var it = MethodArgs.One("bytes.join", a, k);
         var sep = B(a, "join").Value;
         PyObject seq;
-        if (it is PyList or PyTuple) seq = it.NewRef();
+        if (it is PyList shared && RefMode.Biased) seq = shared.SnapshotTuple();
+        else if (it is PyList or PyTuple) seq = it.NewRef();
         else
         {
             PyObject iter;

@@ -49,7 +49,8 @@ public sealed partial class PyDict
             {
                 using var itemRef = new TempRef(item);
                 PyObject fast;
-                if (item is PyList or PyTuple) fast = item.NewRef();
+                if (item is PyList shared && RefMode.Biased) fast = shared.SnapshotTuple();
+                else if (item is PyList or PyTuple) fast = item.NewRef();
                 else
                 {
                     try { fast = Ops.ToList(item); }

@@ -179,6 +179,15 @@ public sealed partial class PyDict : PySubclassable
         return GetItemStrCore(key, h);
     }
 
+    /// <summary>GetItemString as a new reference.</summary>
+    public PyObject? GetItemStringRef(string key)
+    {
+        long h = key.GetHashCode();
+        if (h == -1) h = -2;
+        if (RefMode.Biased) using (CriticalSection.Enter(ref LockWord)) return GetItemStrCore(key, h)?.NewRef();
+        return GetItemStrCore(key, h)?.NewRef();
+    }
+
     /// <summary>Lookup by an interned/any str key (borrowed) or null; the fast path for names.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public PyObject? GetItemStr(PyStr key)

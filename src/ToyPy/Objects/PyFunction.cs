@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ToyPy.Bytecode;
 using ToyPy.Runtime;
 
@@ -102,6 +103,34 @@ public sealed class PyCell : PyObject
     public PyObject? Contents;
 
     public PyCell(PyObject? contents) : base(PyTypes.Cell) { Contents = contents; }
+
+    // --free-threaded: threads sharing a closure variable read and swap it holding
+    // the cell's lock (3.13t's PyCell_GetRef / PyCell_SetTakeRef), so a value is
+    // neither freed between its read and its incref nor released twice.
+    internal int LockWord;
+
+    /// <summary>The contents as a new reference, or null when unbound (LOAD_DEREF, which knows its thread's owner id).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public PyObject? GetRef(int tid)
+    {
+        using (CriticalSection.Enter(ref LockWord, tid))
+        {
+            var c = Contents;
+            if (c is not null) BiasedRefCount.Incref(c, tid);
+            return c;
+        }
+    }
+
+    /// <summary>Store value (the cell takes over the reference) and answer the old contents (the caller releases them).</summary>
+    public PyObject? Swap(PyObject? value)
+    {
+        using (CriticalSection.Enter(ref LockWord))
+        {
+            var old = Contents;
+            Contents = value;
+            return old;
+        }
+    }
 
     public override PyStr Repr() => PyStr.FromString(Contents is null
         ? $"<cell at 0x{Heap.Address(this):x}: empty>"

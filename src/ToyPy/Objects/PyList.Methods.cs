@@ -12,8 +12,7 @@ public sealed partial class PyList
     {
         for (long i = start; i < stop && i < Count; i++)
         {
-            var item = Items[i];
-            item.Incref();
+            if (ItemRefOrNull((int)i) is not { } item) break;
             bool eq;
             try { eq = Ops.Equal(item, value); }
             finally { item.Decref(); }
@@ -83,10 +82,8 @@ public sealed partial class PyList
             var x = MethodArgs.One("list.count", a, k);
             var l = L(a, "count");
             long n = 0;
-            for (int i = 0; i < l.Count; i++)
+            for (int i = 0; l.ItemRefOrNull(i) is { } item; i++)
             {
-                var item = l.Items[i];
-                item.Incref();
                 try { if (Ops.Equal(item, x)) n++; }
                 finally { item.Decref(); }
             }
@@ -101,16 +98,17 @@ public sealed partial class PyList
         t.AddMethod("copy", (a, k) =>
         {
             MethodArgs.NoArgs("list.copy", a, k);
-            var l = L(a, "copy");
-            var r = new PyList(l.Count);
-            for (int i = 0; i < l.Count; i++) r.Append(l.Items[i]);
+            using var items = new TempRef(L(a, "copy").SnapshotTuple());
+            var r = new PyList(((PyTuple)items.Value).Count);
+            foreach (var x in ((PyTuple)items.Value).Items) r.Append(x);
             return r;
         });
         t.AddMethod("reverse", (a, k) =>
         {
             MethodArgs.NoArgs("list.reverse", a, k);
             var l = L(a, "reverse");
-            Array.Reverse(l.Items, 0, l.Count);
+            if (RefMode.Special) CriticalSection.Run(l, ref l.LockWord, static c => Array.Reverse(c.Items, 0, c.Count));
+            else Array.Reverse(l.Items, 0, l.Count);
             return MethodArgs.None();
         });
         t.AddMethod("sort", (a, k) =>

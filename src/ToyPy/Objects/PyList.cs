@@ -56,8 +56,66 @@ public sealed partial class PyList : PySubclassable
 
     public void Extend(PyObject iterable)
     {
-        if (RefMode.Special) CriticalSection.Run(this, ref LockWord, iterable, static (c, a) => c.ExtendCore(a));
+        if (RefMode.Biased && iterable is PyList other && other != this)
+        {
+            // Another list is read holding its own lock, never two locks at once (no lock-order deadlock).
+            using var items = new TempRef(other.SnapshotTuple());
+            CriticalSection.Run(this, ref LockWord, items.Value, static (c, a) => c.ExtendCore(a));
+        }
+        else if (RefMode.Special) CriticalSection.Run(this, ref LockWord, iterable, static (c, a) => c.ExtendCore(a));
         else ExtendCore(iterable);
+    }
+
+    /// <summary>
+    /// The items as a tuple (a new reference): under --free-threaded copied
+    /// holding the list's lock, so code that reads them while Python code or
+    /// another thread runs (join, tuple(), +, repr, comparisons) reads a
+    /// consistent set of live objects.
+    /// </summary>
+    public PyTuple SnapshotTuple()
+    {
+        if (RefMode.Biased) using (CriticalSection.Enter(ref LockWord)) return PyTuple.FromSpan(Items.AsSpan(0, Count));
+        return PyTuple.FromSpan(Items.AsSpan(0, Count));
+    }
+
+    /// <summary>
+    /// The items to read without Python code running in between: the list's
+    /// own array under the GIL; under --free-threaded a snapshot (kept in keep,
+    /// which the caller releases).
+    /// </summary>
+    public ReadOnlySpan<PyObject> ItemsView(out PyTuple? keep)
+    {
+        if (!RefMode.Biased) { keep = null; return Items.AsSpan(0, Count); }
+        keep = SnapshotTuple();
+        return keep.Items;
+    }
+
+    /// <summary>sort: take the items out (the list is empty while it sorts, as in CPython) and put them back after.</summary>
+    internal (PyObject[] Items, int Count) TakeItems()
+    {
+        return RefMode.Special ? CriticalSection.Run(this, ref LockWord, static c => c.TakeItemsCore()) : TakeItemsCore();
+    }
+
+    private (PyObject[] Items, int Count) TakeItemsCore()
+    {
+        var taken = (Items, Count);
+        Items = Array.Empty<PyObject>(); Count = 0;
+        return taken;
+    }
+
+    /// <summary>Put sorted items back; answers what was added meanwhile (the caller releases it and reports the change).</summary>
+    internal PyObject[] RestoreItems(PyObject[] items, int count)
+    {
+        return RefMode.Special
+            ? CriticalSection.Run(this, ref LockWord, (items, count), static (c, a) => c.RestoreItemsCore(a.items, a.count))
+            : RestoreItemsCore(items, count);
+    }
+
+    private PyObject[] RestoreItemsCore(PyObject[] items, int count)
+    {
+        var added = Items.AsSpan(0, Count).ToArray();
+        Items = items; Count = count;
+        return added;
     }
 
     /// <summary>Append a borrowed item (the list takes its own reference).</summary>
@@ -156,13 +214,15 @@ public sealed partial class PyList : PySubclassable
     {
         if (Count == 0) return PyStr.FromString("[]");
         if (!ReprGuard.Enter(this)) return PyStr.FromString("[...]");
+        using var items = new TempRef(SnapshotTuple()); // an item's __repr__ may change the list
         try
         {
             var sb = new StringBuilder("[");
-            for (int i = 0; i < Count; i++)
+            var span = ((PyTuple)items.Value).Items;
+            for (int i = 0; i < span.Length; i++)
             {
                 if (i > 0) sb.Append(", ");
-                sb.Append(Ops.ReprString(Items[i]));
+                sb.Append(Ops.ReprString(span[i]));
             }
             sb.Append(']');
             return PyStr.FromString(sb.ToString());
@@ -177,7 +237,9 @@ public sealed partial class PyList : PySubclassable
     public override PyObject RichCompare(PyObject other, ComparisonOperation op)
     {
         if (other is not PyList o) return PyNotImplemented.Instance.NewRef();
-        return Ops.CompareSequences(Items.AsSpan(0, Count).ToArray(), o.Items.AsSpan(0, o.Count).ToArray(), op);
+        using var mine = new TempRef(SnapshotTuple());
+        using var theirs = new TempRef(o.SnapshotTuple());
+        return Ops.CompareSequences(((PyTuple)mine.Value).Items, ((PyTuple)theirs.Value).Items, op);
     }
 
     public override PyObject NumberOp(BinaryOperation op, PyObject other, bool reflected)
@@ -185,17 +247,22 @@ public sealed partial class PyList : PySubclassable
         if (op == BinaryOperation.Add && !reflected)
         {
             if (other is not PyList o) throw Exc.TypeError($"can only concatenate list (not \"{other.Type.Name}\") to list");
-            var l = new PyList(Count + o.Count);
-            for (int i = 0; i < Count; i++) l.Append(Items[i]);
-            for (int i = 0; i < o.Count; i++) l.Append(o.Items[i]);
+            var a = ItemsView(out var keepA);
+            var b = o.ItemsView(out var keepB);
+            var l = new PyList(a.Length + b.Length);
+            foreach (var x in a) l.Append(x);
+            foreach (var x in b) l.Append(x);
+            keepA?.Decref(); keepB?.Decref();
             return l;
         }
         if (op == BinaryOperation.Multiply && other is PyInt n)
         {
             long count = n.IsBig ? (n.Sign > 0 ? int.MaxValue : 0) : Math.Max(0, n.Value);
             if (count * Count > int.MaxValue / 4) throw Exc.New(ExceptionTypes.MemoryError, PyTuple.Empty());
-            var l = new PyList((int)(count * Count));
-            for (long k = 0; k < count; k++) for (int i = 0; i < Count; i++) l.Append(Items[i]);
+            var a = ItemsView(out var keep);
+            var l = new PyList((int)(count * a.Length));
+            for (long k = 0; k < count; k++) foreach (var x in a) l.Append(x);
+            keep?.Decref();
             return l;
         }
         return PyNotImplemented.Instance.NewRef();
@@ -208,8 +275,8 @@ public sealed partial class PyList : PySubclassable
         {
             long count = n.IsBig ? (n.Sign > 0 ? int.MaxValue : 0) : n.Value;
             if (count <= 0) { Clear(); return NewRef(); }
-            int orig = Count;
-            for (long k = 1; k < count; k++) for (int i = 0; i < orig; i++) Append(Items[i]);
+            using var mine = new TempRef(SnapshotTuple());
+            for (long k = 1; k < count; k++) foreach (var x in ((PyTuple)mine.Value).Items) Append(x);
             return NewRef();
         }
         return PyNotImplemented.Instance.NewRef();
@@ -349,9 +416,8 @@ public sealed partial class PyList : PySubclassable
     public static PyObject TypeNew(PyType type, ReadOnlySpan<PyObject> args, PyTuple? kwnames)
     {
         var a = ArgParser.Parse("list", args, kwnames, 0, 1, "iterable");
-        var l = new PyList();
-        if (a[0] is not null) l.Extend(a[0]!);
-        return l;
+        if (a[0] is null) return new PyList();
+        return Ops.ToList(a[0]!); // releases the partial list when the iteration fails
     }
 
     static partial void AddLibraryMethods(PyType t);

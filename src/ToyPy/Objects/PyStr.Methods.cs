@@ -648,7 +648,8 @@ public sealed partial class PyStr
         var it = MethodArgs.One("str.join", a, k);
         var sep = S(a, "join").Value;
         PyObject seq;
-        if (it is PyList or PyTuple) seq = it.NewRef();
+        if (it is PyList shared && RefMode.Biased) seq = shared.SnapshotTuple();
+        else if (it is PyList or PyTuple) seq = it.NewRef();
         else
         {
             PyObject iter;

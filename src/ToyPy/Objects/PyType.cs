@@ -116,6 +116,23 @@ public sealed class PyType : PyObject
         return found;
     }
 
+    /// <summary>
+    /// Lookup as a new reference. --free-threaded: a counted value (a class
+    /// attribute that threads may rebind) is re-read from the dicts with the
+    /// reference taken inside their locks; immortal and deferred values (methods,
+    /// classes) are never freed and come straight from the cache.
+    /// </summary>
+    public PyObject? LookupRef(string name)
+    {
+        var found = Lookup(name);
+        if (found is null || !RefMode.Biased || BiasedRefCount.IsImmortalOrDeferred(found)) return found?.NewRef();
+        foreach (var t in Mro)
+        {
+            if (t.Dict.GetItemStringRef(name) is { } r) return r;
+        }
+        return null;
+    }
+
     /// <summary>Any type dict changed: every lookup cache is stale.</summary>
     public static void Modified() => Interlocked.Increment(ref s_version);
 

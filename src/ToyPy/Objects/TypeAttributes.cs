@@ -102,7 +102,7 @@ public static class TypeAttributes
         if (attr is not null)
         {
             if (attr.IsDescriptor) return attr.DescrGet(null, t);
-            return attr.NewRef();
+            return RefMode.Biased ? t.LookupRef(name.Value) : attr.NewRef();
         }
         switch (name.Value)
         {

@@ -14,7 +14,7 @@ namespace ToyPy.Runtime;
 /// reported as a race, and made to wait (RefRace.Marked).
 ///
 /// The lock is one int in the container (PyMutex-sized): 0 when free, else
-/// the managed id of the thread holding it. Taking it is one compare-and-swap;
+/// the id of the thread holding it. Taking it is one compare-and-swap;
 /// a thread that already holds it goes on without taking it again, because a
 /// change can run Python code (__eq__, __hash__, __del__) that comes back to
 /// the same container. A waiter spins, then yields.
@@ -38,9 +38,23 @@ public static class CriticalSection
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Held Enter(ref int word)
+    public static Held Enter(ref int word) => Enter(ref word, Me);
+
+    /// <summary>The lock-word id of this thread: its owner id (BiasedRefCount), or, on a thread that runs no Python code, its managed id with the sign bit set.</summary>
+    private static int Me
     {
-        int me = Environment.CurrentManagedThreadId;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get
+        {
+            int tid = BiasedRefCount.CurrentTid;
+            return tid != 0 ? tid : int.MinValue | Environment.CurrentManagedThreadId;
+        }
+    }
+
+    /// <summary>Enter for a caller that knows its owner id (the dispatch loop).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Held Enter(ref int word, int me)
+    {
         int holder = Interlocked.CompareExchange(ref word, me, 0);
         if (holder == 0) return new Held(ref word, true);
         if (holder == me) return new Held(ref word, false);

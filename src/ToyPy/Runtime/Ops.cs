@@ -297,7 +297,7 @@ public static class Ops
             var v = dict.GetItemStrRef(name);
             if (v is not null) return v;
         }
-        if (descr is not null) return descr.IsDescriptor ? descr.DescrGet(o, tp) : descr.NewRef();
+        if (descr is not null) return descr.IsDescriptor ? descr.DescrGet(o, tp) : RefMode.Biased ? tp.LookupRef(name.Value) : descr.NewRef();
         string n = name.Value;
         if (n.Length > 4 && n[0] == '_' && n[1] == '_')
         {
@@ -570,7 +570,7 @@ public static class Ops
     public static PyTuple ToTuple(PyObject o)
     {
         if (o is PyTuple t && o.Type == PyTypes.Tuple) { t.Incref(); return t; }
-        if (o is PyList l) return PyTuple.FromSpan(l.Items.AsSpan(0, l.Count));
+        if (o is PyList l) return l.SnapshotTuple();
         var list = ToList(o);
         try { return PyTuple.FromSpan(list.Items.AsSpan(0, list.Count)); }
         finally { list.Decref(); }

@@ -275,8 +275,13 @@ public sealed partial class PyThreadState
 
                 case OpCode.LoadDeref:
                 {
-                    var v = ((PyCell)s[arg]!).Contents ?? throw UnboundFree(co, arg);
-                    Refs.Inc<TRefs>(v, tid);
+                    PyObject v;
+                    if (TRefs.Biased) v = ((PyCell)s[arg]!).GetRef(tid) ?? throw UnboundFree(co, arg);
+                    else
+                    {
+                        v = ((PyCell)s[arg]!).Contents ?? throw UnboundFree(co, arg);
+                        Refs.Inc<TRefs>(v, tid);
+                    }
                     s[sp++] = v;
                     continue;
                 }
@@ -285,8 +290,13 @@ public sealed partial class PyThreadState
                 {
                     var v = s[--sp]; s[sp] = null;
                     var cell = (PyCell)s[arg]!;
-                    var old = cell.Contents;
-                    cell.Contents = v;
+                    PyObject? old;
+                    if (TRefs.Biased) old = cell.Swap(v);
+                    else
+                    {
+                        old = cell.Contents;
+                        cell.Contents = v;
+                    }
                     if (old is not null) Refs.Dec<TRefs>(old, tid);
                     continue;
                 }
@@ -1251,7 +1261,7 @@ public sealed partial class PyThreadState
     private int OpDeleteDeref(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
         var cell = (PyCell)s[arg]!;
-        var old = cell.Contents ?? throw UnboundFree(frame.Code, arg);
+        var old = (RefMode.Biased ? cell.Swap(null) : cell.Contents) ?? throw UnboundFree(frame.Code, arg);
         cell.Contents = null;
         Decref(old);
         return sp;
@@ -1559,7 +1569,7 @@ public sealed partial class PyThreadState
         {
             r = pi.Dict?.GetItemStrRef(name);
             if (r is null && e.Descr is not null)
-                r = e.Descr.IsDescriptor ? e.Descr.DescrGet(o, pi.Type) : e.Descr.NewRef();
+                r = e.Descr.IsDescriptor ? e.Descr.DescrGet(o, pi.Type) : RefMode.Biased ? pi.Type.LookupRef(name.Value) : e.Descr.NewRef();
         }
         }
         r ??= Ops.GetAttr(o, name);
