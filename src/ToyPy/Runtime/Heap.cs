@@ -18,6 +18,7 @@ public static class Heap
 
     public static void StartTracking() { Tracking = true; AllocHooks = true; }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     internal static void OnAlloc(PyObject o)
     {
         if (RefMode.Biased) BiasedRefCount.Adopt(o);

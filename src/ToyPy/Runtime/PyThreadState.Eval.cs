@@ -101,7 +101,7 @@ public sealed partial class PyThreadState
         PyType intType = PyTypes.Int, floatType = PyTypes.Float, dictType = PyTypes.Dict;
         PyObject trueObj = PyBool.True, falseObj = PyBool.False;
         // --free-threaded: this thread's owner id, so a count update need not read it from thread-local storage.
-        int tid = OwnerId;
+        int tid = TRefs.Biased ? OwnerId : 0;
 
     load_frame:
         CurrentFrame = frame;
