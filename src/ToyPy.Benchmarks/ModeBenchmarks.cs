@@ -15,41 +15,8 @@ public class ModeBenchmarks
 {
     private const int N = 10_000;
 
-    public const string Source = """
-        def fib(n):
-            if n < 2:
-                return n
-            return fib(n - 1) + fib(n - 2)
-
-        class Point:
-            def __init__(self, x, y):
-                self.x = x
-                self.y = y
-
-            def norm1(self):
-                return self.x + self.y
-
-        def method_loop(n):
-            p = Point(1, 2)
-            t = 0
-            for i in range(n):
-                t += p.norm1()
-                p.x = i & 7
-            return t
-
-        def container_loop(n):
-            d = {}
-            l = []
-            for i in range(n):
-                d[i & 255] = i
-                l.append(i)
-                if len(l) > 64:
-                    l.pop()
-            t = 0
-            for k in d:
-                t += d[k]
-            return t + len(l)
-        """;
+    // The VM suite's loops and the fib module, run under each policy.
+    private static readonly string Source = VmBenchmarks.Source + "\n" + FibBenchmark.Source;
 
     [Params(ThreadMode.Gil, ThreadMode.FreeThreaded, ThreadMode.NoGil)]
     public ThreadMode Mode;
@@ -64,7 +31,7 @@ public class ModeBenchmarks
         _fx = new ToyPyFixture(Source, mode: Mode);
         _fib = _fx.Global("fib");
         _methodLoop = _fx.Global("method_loop");
-        _containerLoop = _fx.Global("container_loop");
+        _containerLoop = _fx.Global("dict_loop");
         _twenty = PyInt.FromLong(20);
         _n = PyInt.FromLong(N);
         if (_fx.CallInt(_fib, _twenty) != 6765) throw new InvalidOperationException("fib(20) != 6765");
@@ -93,7 +60,7 @@ public class ModeBenchmarks
     }
 
     [Benchmark, PyOps(N, "iter")]
-    public long ContainerLoop()
+    public long DictLoop()
     {
         _fx.EnsureAttached();
         return _fx.CallInt(_containerLoop, _n);
