@@ -99,6 +99,7 @@ public static class RefMode
         else BiasedRefCount.Decref(o);
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static void Revived(PyObject o)
     {
         if (Racy) RefRace.Revived(o);
