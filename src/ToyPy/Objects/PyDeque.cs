@@ -60,8 +60,7 @@ public sealed class PyDeque : PyObject
     /// <summary>Items as an array of new references (a snapshot that stays valid while Python code runs).</summary>
     public PyObject[] SnapshotNewRefs()
     {
-        if (RefMode.Biased) using (CriticalSection.Enter(ref LockWord)) return SnapshotNewRefsCore();
-        return SnapshotNewRefsCore();
+        return RefMode.Biased ? CriticalSection.Read(this, ref LockWord, 0, static (c, _) => c.SnapshotNewRefsCore()) : SnapshotNewRefsCore();
     }
 
     private PyObject[] SnapshotNewRefsCore()
@@ -304,16 +303,17 @@ public sealed class PyDeque : PyObject
 
     public override PyObject GetItem(PyObject key)
     {
-        if (RefMode.Biased) using (CriticalSection.Enter(ref LockWord)) return At(NormIndex(key)).NewRef();
-        return At(NormIndex(key)).NewRef();
+        return RefMode.Biased ? CriticalSection.Read(this, ref LockWord, key, static (c, k) => c.At(c.NormIndex(k)).NewRef()) : At(NormIndex(key)).NewRef();
     }
 
     /// <summary>Item i as a new reference (--free-threaded: read holding the deque's lock).</summary>
     private PyObject ItemRef(int i)
     {
-        if (RefMode.Biased) using (CriticalSection.Enter(ref LockWord)) return i < _count ? At(i).NewRef() : throw Exc.RuntimeError("deque mutated during iteration");
-        return At(i).NewRef();
+        return RefMode.Biased ? CriticalSection.Read(this, ref LockWord, i, static (c, j) => c.LockedItemRef(j)) : At(i).NewRef();
     }
+
+    private PyObject LockedItemRef(int i) => i < _count ? At(i).NewRef() : throw Exc.RuntimeError("deque mutated during iteration");
+
 
     public override void SetItem(PyObject key, PyObject value)
     {
@@ -610,8 +610,7 @@ public sealed class PyDequeIterator : PyObject
     {
         var d = _deque;
         if (d is null) return null;
-        if (RefMode.Biased) using (CriticalSection.Enter(ref d.LockWord)) return NextCore();
-        return NextCore();
+        return RefMode.Biased ? CriticalSection.Read(d, ref d.LockWord, this, static (_, it) => it.NextCore()) : NextCore();
     }
 
     private PyObject? NextCore()

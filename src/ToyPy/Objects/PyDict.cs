@@ -148,59 +148,52 @@ public sealed partial class PyDict : PySubclassable
     // Reads. Under --free-threaded a read holds the dict's lock (CriticalSection),
     // so it never sees a half-made change; the *Ref forms also take their
     // reference inside it, so a concurrent change cannot free the value first.
+    // The locked forms are out of line: the GIL build's lookups stay small.
 
     /// <summary>d[key] (borrowed) or null.</summary>
-    public PyObject? GetItemOrNull(PyObject key)
-    {
-        if (RefMode.Biased) using (CriticalSection.Enter(ref LockWord)) return GetItemOrNullCore(key);
-        return GetItemOrNullCore(key);
-    }
+    public PyObject? GetItemOrNull(PyObject key) =>
+        RefMode.Biased ? LockedGetItem(key, newRef: false) : GetItemOrNullCore(key);
 
     /// <summary>d[key] (a new reference) or null.</summary>
-    public PyObject? GetItemRef(PyObject key)
+    public PyObject? GetItemRef(PyObject key) =>
+        RefMode.Biased ? LockedGetItem(key, newRef: true) : GetItemOrNullCore(key)?.NewRef();
+
+    /// <summary>d[key] for a str key given as a .NET string (borrowed) or null.</summary>
+    public PyObject? GetItemString(string key) =>
+        RefMode.Biased ? LockedGetItemStr(key, StringHash(key), newRef: false) : GetItemStrCore(key, StringHash(key));
+
+    /// <summary>GetItemString as a new reference.</summary>
+    public PyObject? GetItemStringRef(string key) =>
+        RefMode.Biased ? LockedGetItemStr(key, StringHash(key), newRef: true) : GetItemStrCore(key, StringHash(key))?.NewRef();
+
+    /// <summary>Lookup by an interned/any str key (borrowed) or null; the fast path for names.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public PyObject? GetItemStr(PyStr key) =>
+        RefMode.Biased ? LockedGetItemStr(key.Value, key.Hash(), newRef: false) : GetItemStrCore(key.Value, key.Hash());
+
+    /// <summary>GetItemStr as a new reference.</summary>
+    public PyObject? GetItemStrRef(PyStr key) =>
+        RefMode.Biased ? LockedGetItemStr(key.Value, key.Hash(), newRef: true) : GetItemStrCore(key.Value, key.Hash())?.NewRef();
+
+    /// <summary>str's hash of a .NET string key (PyStr.Hash's rule: -1 is reserved).</summary>
+    private static long StringHash(string key)
     {
-        if (RefMode.Biased) using (CriticalSection.Enter(ref LockWord)) return GetItemOrNullCore(key)?.NewRef();
-        return GetItemOrNullCore(key)?.NewRef();
+        long h = key.GetHashCode();
+        return h == -1 ? -2 : h;
     }
+
+    private PyObject? LockedGetItem(PyObject key, bool newRef) =>
+        CriticalSection.Read(this, ref LockWord, (key, newRef), static (c, a) => a.newRef ? c.GetItemOrNullCore(a.key)?.NewRef() : c.GetItemOrNullCore(a.key));
+
+    private PyObject? LockedGetItemStr(string key, long hash, bool newRef) =>
+        CriticalSection.Read(this, ref LockWord, (key, hash, newRef),
+            static (c, a) => a.newRef ? c.GetItemStrCore(a.key, a.hash)?.NewRef() : c.GetItemStrCore(a.key, a.hash));
 
     private PyObject? GetItemOrNullCore(PyObject key)
     {
         long h = Ops.Hash(key);
         int ix = Find(key, h, out _);
         return ix < 0 ? null : _entries[ix].Value;
-    }
-
-    /// <summary>d[key] for a str key given as a .NET string (borrowed) or null.</summary>
-    public PyObject? GetItemString(string key)
-    {
-        long h = key.GetHashCode();
-        if (h == -1) h = -2;
-        if (RefMode.Biased) using (CriticalSection.Enter(ref LockWord)) return GetItemStrCore(key, h);
-        return GetItemStrCore(key, h);
-    }
-
-    /// <summary>GetItemString as a new reference.</summary>
-    public PyObject? GetItemStringRef(string key)
-    {
-        long h = key.GetHashCode();
-        if (h == -1) h = -2;
-        if (RefMode.Biased) using (CriticalSection.Enter(ref LockWord)) return GetItemStrCore(key, h)?.NewRef();
-        return GetItemStrCore(key, h)?.NewRef();
-    }
-
-    /// <summary>Lookup by an interned/any str key (borrowed) or null; the fast path for names.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public PyObject? GetItemStr(PyStr key)
-    {
-        if (RefMode.Biased) using (CriticalSection.Enter(ref LockWord)) return GetItemStrCore(key.Value, key.Hash());
-        return GetItemStrCore(key.Value, key.Hash());
-    }
-
-    /// <summary>GetItemStr as a new reference.</summary>
-    public PyObject? GetItemStrRef(PyStr key)
-    {
-        if (RefMode.Biased) using (CriticalSection.Enter(ref LockWord)) return GetItemStrCore(key.Value, key.Hash())?.NewRef();
-        return GetItemStrCore(key.Value, key.Hash())?.NewRef();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -286,8 +279,7 @@ public sealed partial class PyDict : PySubclassable
 
     public bool ContainsKey(PyObject key)
     {
-        if (RefMode.Biased) using (CriticalSection.Enter(ref LockWord)) return Find(key, Ops.Hash(key), out _) >= 0;
-        return Find(key, Ops.Hash(key), out _) >= 0;
+        return RefMode.Biased ? CriticalSection.Read(this, ref LockWord, key, static (c, k) => c.Find(k, Ops.Hash(k), out _) >= 0) : Find(key, Ops.Hash(key), out _) >= 0;
     }
 
     private void ClearCore()
@@ -318,8 +310,7 @@ public sealed partial class PyDict : PySubclassable
     /// <summary>Snapshot of (key, value) pairs, borrowed.</summary>
     public List<(PyObject Key, PyObject Value)> Items()
     {
-        if (RefMode.Biased) using (CriticalSection.Enter(ref LockWord)) return ItemsCore();
-        return ItemsCore();
+        return RefMode.Biased ? CriticalSection.Read(this, ref LockWord, 0, static (c, _) => c.ItemsCore()) : ItemsCore();
     }
 
     private List<(PyObject Key, PyObject Value)> ItemsCore()
@@ -552,8 +543,7 @@ public sealed class PyDictIterator : PyObject
             throw Exc.RuntimeError("dictionary changed size during iteration");
         }
         PyObject? item;
-        if (RefMode.Biased) using (CriticalSection.Enter(ref d.LockWord)) item = NextItem(d);
-        else item = NextItem(d);
+        item = RefMode.Biased ? CriticalSection.Read(d, ref d.LockWord, this, static (dict, it) => it.NextItem(dict)) : NextItem(d);
         if (item is not null) return item;
         _dict = null;
         d.Decref();

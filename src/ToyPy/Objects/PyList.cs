@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using ToyPy.Bytecode;
 using ToyPy.Runtime;
@@ -74,9 +75,11 @@ public sealed partial class PyList : PySubclassable
     /// </summary>
     public PyTuple SnapshotTuple()
     {
-        if (RefMode.Biased) using (CriticalSection.Enter(ref LockWord)) return PyTuple.FromSpan(Items.AsSpan(0, Count));
-        return PyTuple.FromSpan(Items.AsSpan(0, Count));
+        return RefMode.Biased ? CriticalSection.Read(this, ref LockWord, 0, static (c, _) => c.SnapshotTupleCore()) : SnapshotTupleCore();
     }
+
+    private PyTuple SnapshotTupleCore() => PyTuple.FromSpan(Items.AsSpan(0, Count));
+
 
     /// <summary>
     /// The items to read without Python code running in between: the list's
@@ -284,8 +287,7 @@ public sealed partial class PyList : PySubclassable
 
     public override bool Contains(PyObject item)
     {
-        if (RefMode.Biased) using (CriticalSection.Enter(ref LockWord)) return ContainsCore(item);
-        return ContainsCore(item);
+        return RefMode.Biased ? CriticalSection.Read(this, ref LockWord, item, static (c, x) => c.ContainsCore(x)) : ContainsCore(item);
     }
 
     private bool ContainsCore(PyObject item)
@@ -311,8 +313,7 @@ public sealed partial class PyList : PySubclassable
     // --free-threaded: element reads and writes hold the list's lock (CriticalSection).
     public override PyObject GetItem(PyObject key)
     {
-        if (RefMode.Biased) using (CriticalSection.Enter(ref LockWord)) return GetItemCore(key);
-        return GetItemCore(key);
+        return RefMode.Biased ? CriticalSection.Read(this, ref LockWord, key, static (c, k) => c.GetItemCore(k)) : GetItemCore(key);
     }
 
     private PyObject GetItemCore(PyObject key)
@@ -334,11 +335,11 @@ public sealed partial class PyList : PySubclassable
     }
 
     /// <summary>The item at i as a new reference, or null past the end (iteration).</summary>
-    public PyObject? ItemRefOrNull(int i)
-    {
-        if (RefMode.Biased) using (CriticalSection.Enter(ref LockWord)) return i < Count ? Items[i].NewRef() : null;
-        return i < Count ? Items[i].NewRef() : null;
-    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public PyObject? ItemRefOrNull(int i) =>
+        RefMode.Biased ? CriticalSection.Read(this, ref LockWord, i, static (c, j) => c.ItemRefOrNullCore(j)) : ItemRefOrNullCore(i);
+
+    private PyObject? ItemRefOrNullCore(int i) => i < Count ? Items[i].NewRef() : null;
 
     private void SetItemCore(PyObject key, PyObject value)
     {

@@ -152,9 +152,11 @@ public sealed partial class PySet : PyObject
 
     public bool ContainsKey(PyObject key)
     {
-        if (RefMode.Biased) using (CriticalSection.Enter(ref LockWord)) return FindIndex(key, Ops.Hash(key)) >= 0;
-        return FindIndex(key, Ops.Hash(key)) >= 0;
+        return RefMode.Biased ? CriticalSection.Read(this, ref LockWord, key, static (c, k) => c.ContainsKeyCore(k)) : ContainsKeyCore(key);
     }
+
+    private bool ContainsKeyCore(PyObject key) => FindIndex(key, Ops.Hash(key)) >= 0;
+
 
     /// <summary>Remove key; false if absent.</summary>
     private bool DiscardCore(PyObject key)
@@ -199,8 +201,7 @@ public sealed partial class PySet : PyObject
     /// <summary>Elements in iteration order, borrowed.</summary>
     public List<PyObject> Elements()
     {
-        if (RefMode.Biased) using (CriticalSection.Enter(ref LockWord)) return ElementsCore();
-        return ElementsCore();
+        return RefMode.Biased ? CriticalSection.Read(this, ref LockWord, 0, static (c, _) => c.ElementsCore()) : ElementsCore();
     }
 
     private List<PyObject> ElementsCore()
@@ -373,8 +374,7 @@ public sealed class PySetIterator : PyObject
     {
         var s = _set;
         if (s is null) return null;
-        if (RefMode.Biased) using (CriticalSection.Enter(ref s.LockWord)) return NextCore(s);
-        return NextCore(s);
+        return RefMode.Biased ? CriticalSection.Read(s, ref s.LockWord, this, static (set, it) => it.NextCore(set)) : NextCore(s);
     }
 
     private PyObject? NextCore(PySet s)

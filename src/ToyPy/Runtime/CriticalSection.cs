@@ -61,6 +61,17 @@ public static class CriticalSection
         return new Held(ref word, WaitFor(ref word, me));
     }
 
+    /// <summary>
+    /// --free-threaded: a read holding the container's lock. Callers test
+    /// RefMode.Biased and call this out of line, so the GIL build's read path
+    /// carries no lock and no exception-handling region.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static TResult Read<TC, TArg, TResult>(TC container, ref int word, TArg arg, Func<TC, TArg, TResult> read) where TC : PyObject
+    {
+        using (Enter(ref word)) return read(container, arg);
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static bool WaitFor(ref int word, int me)
     {
