@@ -1317,13 +1317,14 @@ public sealed partial class PyThreadState
         var container = s[sp - 2]!;
         var key = s[sp - 1]!;
         PyObject r;
-        if (container is PyList list && key.Type == PyTypes.Int && !((PyInt)key).IsBig && !RefMode.Biased)
+        if (container is PyList list && key.Type == PyTypes.Int && !((PyInt)key).IsBig)
         {
             long i = ((PyInt)key).Value;
             if (i < 0) i += list.Count;
-            if ((ulong)i >= (ulong)list.Count) throw Exc.IndexError("list index out of range");
-            r = list.Items[i];
-            r.Incref();
+            // ItemRefOrNull re-checks the bound (under the list's lock when free-threaded).
+            if ((ulong)i >= (ulong)list.Count || list.ItemRefOrNull((int)i) is not { } item)
+                throw Exc.IndexError("list index out of range");
+            r = item;
         }
         else if (container.Type == PyTypes.Dict) r = container.GetItem(key);
         else r = Ops.GetItem(container, key);
