@@ -165,7 +165,7 @@ public static class MathModule
             if (i.Sign <= 0) throw DomainError();
             if (!i.IsBig) return f(i.Value);
             var big = i.Big;
-            double d = (double)big;
+            double d = PyInt.ToDouble(big);
             if (!double.IsInfinity(d)) return f(d);
             double m = Frexp(big, out long e);
             return f(m) + f(2.0) * e;

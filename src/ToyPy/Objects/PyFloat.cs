@@ -127,7 +127,7 @@ public sealed partial class PyFloat : PyObject
         int c; // compare(int, float)
         if (double.IsNaN(f)) return PyBool.From(op == ComparisonOperation.Ne);
         if (double.IsInfinity(f)) c = f > 0 ? -1 : 1;
-        else if (!i.IsBig && Math.Abs(i.Value) < (1L << 53)) c = ((double)i.Value).CompareTo(f);
+        else if (!i.IsBig && i.Value > -(1L << 53) && i.Value < (1L << 53)) c = ((double)i.Value).CompareTo(f);
         else
         {
             var fl = Math.Floor(f);

@@ -90,9 +90,26 @@ public partial class PyInt : PyObject
     public double AsDouble()
     {
         if (!IsBig) return Value;
-        var d = (double)Big;
+        var d = ToDouble(Big);
         if (double.IsInfinity(d)) throw Exc.OverflowError("int too large to convert to float");
         return d;
+    }
+
+    /// <summary>
+    /// The double nearest to x, ties to even, as CPython's PyLong_AsDouble
+    /// (BigInteger's own conversion truncates). Infinity when out of range.
+    /// </summary>
+    public static double ToDouble(BigInteger x)
+    {
+        if (x >= long.MinValue && x <= long.MaxValue) return (long)x; // the hardware conversion rounds to nearest
+        var m = BigInteger.Abs(x);
+        int shift = (int)m.GetBitLength() - 55;
+        var top = m >> shift;
+        // 55 significant bits and a sticky bit for everything shifted out:
+        // rounding that to 53 bits rounds the whole number correctly.
+        if (!(top << shift).Equals(m)) top |= 1;
+        double d = Math.ScaleB((long)top, shift);
+        return x.Sign < 0 ? -d : d;
     }
 
     public int Sign => IsBig ? Big.Sign : Math.Sign(Value);
@@ -168,7 +185,7 @@ public partial class PyInt : PyObject
                     return FromLong(FloorMod(x, y));
                 case BinaryOperation.TrueDivide:
                     if (y == 0) throw Exc.ZeroDivisionError("division by zero");
-                    if (Math.Abs(x) < (1L << 53) && Math.Abs(y) < (1L << 53)) return PyFloat.FromDouble((double)x / y);
+                    if (x > -(1L << 53) && x < (1L << 53) && y > -(1L << 53) && y < (1L << 53)) return PyFloat.FromDouble((double)x / y);
                     break;
                 case BinaryOperation.And: return FromLong(x & y);
                 case BinaryOperation.Or: return FromLong(x | y);
@@ -220,7 +237,7 @@ public partial class PyInt : PyObject
                 if (y > int.MaxValue) return FromLong(x.Sign < 0 ? -1 : 0);
                 return FromBig(x >> (int)y);
             case BinaryOperation.Power:
-                if (y.Sign < 0) return PyFloat.PowDouble((double)x, (double)y);
+                if (y.Sign < 0) return PyFloat.PowDouble(ToDouble(x), ToDouble(y));
                 if (y > 100_000_000) throw Exc.OverflowError("exponent too large");
                 return FromBig(BigInteger.Pow(x, (int)y));
         }
@@ -249,15 +266,24 @@ public partial class PyInt : PyObject
     }
 
     /// <summary>Correctly rounded enough x / y for big operands.</summary>
+    /// <summary>
+    /// x / y correctly rounded (long_true_divide): exact when both fit a
+    /// double's 53 bits; otherwise an integer quotient of 55-56 bits plus a
+    /// sticky bit for a nonzero remainder, rounded once to a double and scaled.
+    /// </summary>
     public static double TrueDivide(BigInteger x, BigInteger y)
     {
-        double dx = (double)x, dy = (double)y;
-        if (!double.IsInfinity(dx) && !double.IsInfinity(dy)) return dx / dy;
-        // Scale both down so the quotient is representable.
-        int shift = (int)Math.Max(x.GetBitLength(), y.GetBitLength()) - 1000;
-        var r = (double)(x >> shift) / (double)(y >> shift);
-        if (double.IsInfinity(r)) throw Exc.OverflowError("integer division result too large for a float");
-        return r;
+        var a = BigInteger.Abs(x);
+        var b = BigInteger.Abs(y);
+        bool negative = (x.Sign < 0) != (y.Sign < 0);
+        if (a.GetBitLength() <= 53 && b.GetBitLength() <= 53) return (double)(long)x / (double)(long)y;
+        if (a.IsZero) return negative ? -0.0 : 0.0;
+        int shift = (int)(a.GetBitLength() - b.GetBitLength()) - 55;
+        var q = BigInteger.DivRem(shift >= 0 ? a : a << -shift, shift >= 0 ? b << shift : b, out var r);
+        if (!r.IsZero) q |= 1;
+        double d = Math.ScaleB((long)q, shift);
+        if (double.IsInfinity(d)) throw Exc.OverflowError("integer division result too large for a float");
+        return negative ? -d : d;
     }
 
     /// <summary>int(x) and int(s, base).</summary>
