@@ -196,6 +196,14 @@ public enum OpCode : byte
     LoadFastLoadConst,
     /// <summary>COMPARE_OP followed by POP_JUMP_IF_FALSE/TRUE: two machine-size ints compare and branch without a bool object (3.11's COMPARE_OP_INT_JUMP).</summary>
     CompareOpIntJump,
+    /// <summary>LOAD_FAST, LOAD_CONST, BINARY_OP on two machine-size ints or two floats: the operands are read in place, only the result is pushed. Anything else runs the three as written.</summary>
+    BinaryFastConst,
+    /// <summary>LOAD_FAST, LOAD_FAST, BINARY_OP, the same way.</summary>
+    BinaryFastFast,
+    /// <summary>LOAD_FAST, LOAD_CONST, COMPARE_OP, POP_JUMP_IF_FALSE/TRUE on two machine-size ints: compare and branch with nothing pushed.</summary>
+    CompareFastConstJump,
+    /// <summary>LOAD_FAST, LOAD_FAST, COMPARE_OP, POP_JUMP_IF_FALSE/TRUE, the same way.</summary>
+    CompareFastFastJump,
 }
 
 /// <summary>BinaryOp arguments, CPython 3.11's NB_* numbering (Include/opcode.h).</summary>

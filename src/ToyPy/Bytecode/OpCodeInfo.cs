@@ -181,10 +181,14 @@ public sealed class OpCodeInfo
         R(OpCode.YieldValue, "YIELD_VALUE", N, C(0));
         R(OpCode.GetYieldFromIter, "GET_YIELD_FROM_ITER", N, C(0));
         R(OpCode.Send, "SEND", ArgKind.Jump, (_, j) => j ? -1 : 0);
-        // quickened forms: each covers itself and the instruction after it
+        // quickened forms: each covers itself and the instructions after it
         R(OpCode.LoadFastLoadFast, "LOAD_FAST__LOAD_FAST", ArgKind.Local, C(2));
         R(OpCode.LoadFastLoadConst, "LOAD_FAST__LOAD_CONST", ArgKind.Local, C(2));
         R(OpCode.CompareOpIntJump, "COMPARE_OP_INT_JUMP", ArgKind.Compare, C(-2));
+        R(OpCode.BinaryFastConst, "LOAD_FAST__LOAD_CONST__BINARY_OP", ArgKind.Local, C(1));
+        R(OpCode.BinaryFastFast, "LOAD_FAST__LOAD_FAST__BINARY_OP", ArgKind.Local, C(1));
+        R(OpCode.CompareFastConstJump, "LOAD_FAST__LOAD_CONST__COMPARE_OP_INT_JUMP", ArgKind.Local, C(0));
+        R(OpCode.CompareFastFastJump, "LOAD_FAST__LOAD_FAST__COMPARE_OP_INT_JUMP", ArgKind.Local, C(0));
         return t;
     }
 }

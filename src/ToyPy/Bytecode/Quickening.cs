@@ -1,11 +1,13 @@
 namespace ToyPy.Bytecode;
 
 /// <summary>
-/// Folds common instruction pairs into superinstructions before a code object
-/// first runs (CPython 3.11's LOAD_FAST__LOAD_FAST, COMPARE_OP_INT_JUMP...).
-/// Indexes never move: a superinstruction replaces the first of the pair and
-/// the second stays as it was, so a jump to it, the exception table and the
-/// line table all still hold. Instructions is left untouched for the
+/// Folds common instruction pairs and runs into superinstructions before a
+/// code object first runs (CPython 3.11's LOAD_FAST__LOAD_FAST,
+/// COMPARE_OP_INT_JUMP...). Indexes never move: a superinstruction replaces
+/// the first of its run and the rest stay as they were, so a jump into the
+/// run, the exception table and the line table all still hold, and a
+/// superinstruction whose fast path does not apply runs its first
+/// instruction and carries on with the others as written. Instructions is left untouched for the
 /// disassembler.
 /// </summary>
 public static class Quickening
@@ -19,6 +21,24 @@ public static class Quickening
             var op = CodeObject.OpOf(src[i]);
             var next = CodeObject.OpOf(src[i + 1]);
             int arg = CodeObject.ArgOf(src[i]);
+            if (op == OpCode.LoadFast && next is OpCode.LoadFast or OpCode.LoadConst && i + 2 < src.Length)
+            {
+                // Operand reads fused with the operation that consumes them (the
+                // shape of `n - 1`, `i % 3`, `a + b`, `while i < n`, `if n < 2`).
+                bool constant = next == OpCode.LoadConst;
+                var third = CodeObject.OpOf(src[i + 2]);
+                if (third == OpCode.BinaryOp)
+                {
+                    q[i] = CodeObject.Encode(constant ? OpCode.BinaryFastConst : OpCode.BinaryFastFast, arg);
+                    continue;
+                }
+                if (third == OpCode.CompareOp && i + 3 < src.Length
+                    && CodeObject.OpOf(src[i + 3]) is OpCode.PopJumpIfFalse or OpCode.PopJumpIfTrue)
+                {
+                    q[i] = CodeObject.Encode(constant ? OpCode.CompareFastConstJump : OpCode.CompareFastFastJump, arg);
+                    continue;
+                }
+            }
             switch (op)
             {
                 case OpCode.LoadFast when next == OpCode.LoadFast:

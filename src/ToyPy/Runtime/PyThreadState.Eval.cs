@@ -83,6 +83,47 @@ public sealed partial class PyThreadState
         return e;
     }
 
+    /// <summary>COMPARE_OP on two machine-size ints.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool CompareLongs(long x, long y, int op) => (ComparisonOperation)op switch
+    {
+        ComparisonOperation.Lt => x < y, ComparisonOperation.Le => x <= y,
+        ComparisonOperation.Eq => x == y, ComparisonOperation.Ne => x != y,
+        ComparisonOperation.Gt => x > y, _ => x >= y,
+    };
+
+    /// <summary>
+    /// BINARY_OP on two machine-size ints or two floats without going through
+    /// the types' slots (3.11's BINARY_OP_ADD_INT, _MULTIPLY_FLOAT...): int +
+    /// and - inline, the rest one call away. Null when the operands need the
+    /// general path (Ops.BinaryOp).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static PyObject? ArithmeticFast(PyObject a, PyObject b, int arg, PyType intType, PyType floatType)
+    {
+        var op = arg >= (int)BinaryOperation.InplaceAdd ? (BinaryOperation)(arg - (int)BinaryOperation.InplaceAdd) : (BinaryOperation)arg;
+        if (a.Type == intType && b.Type == intType && !Unsafe.As<PyInt>(a).IsBig && !Unsafe.As<PyInt>(b).IsBig)
+        {
+            long x = Unsafe.As<PyInt>(a).Value, y = Unsafe.As<PyInt>(b).Value;
+            if (op == BinaryOperation.Add)
+            {
+                long z = x + y;
+                if (((x ^ z) & (y ^ z)) >= 0) return PyInt.FromLong(z);
+            }
+            else if (op == BinaryOperation.Subtract)
+            {
+                long z = x - y;
+                if (((x ^ y) & (x ^ z)) >= 0) return PyInt.FromLong(z);
+            }
+            return op == BinaryOperation.MatrixMultiply ? null : PyInt.IntOp(op, Unsafe.As<PyInt>(a), Unsafe.As<PyInt>(b));
+        }
+        if (a.Type == floatType && b.Type == floatType && op is BinaryOperation.Add or BinaryOperation.Subtract
+                or BinaryOperation.Multiply or BinaryOperation.TrueDivide or BinaryOperation.FloorDivide
+                or BinaryOperation.Remainder or BinaryOperation.Power)
+            return PyFloat.FloatOp(op, Unsafe.As<PyFloat>(a).Value, Unsafe.As<PyFloat>(b).Value);
+        return null;
+    }
+
     /// <summary>The dispatch loop: one switch over the instruction set (Python/ceval.c).</summary>
     [SkipLocalsInit]
     private PyObject Loop<TRefs>(Frame frame) where TRefs : struct, IRefPolicy
@@ -182,13 +223,7 @@ public sealed partial class PyThreadState
                     var b = s[sp - 1]!;
                     if (a.Type == intType && b.Type == intType && !Unsafe.As<PyInt>(a).IsBig && !Unsafe.As<PyInt>(b).IsBig)
                     {
-                        long x = Unsafe.As<PyInt>(a).Value, y = Unsafe.As<PyInt>(b).Value;
-                        bool t = (ComparisonOperation)arg switch
-                        {
-                            ComparisonOperation.Lt => x < y, ComparisonOperation.Le => x <= y,
-                            ComparisonOperation.Eq => x == y, ComparisonOperation.Ne => x != y,
-                            ComparisonOperation.Gt => x > y, _ => x >= y,
-                        };
+                        bool t = CompareLongs(Unsafe.As<PyInt>(a).Value, Unsafe.As<PyInt>(b).Value, arg);
                         s[--sp] = null; s[--sp] = null;
                         Refs.Dec<TRefs>(a, tid); Refs.Dec<TRefs>(b, tid);
                         // The jump that follows decides on t without a bool object.
@@ -357,40 +392,51 @@ public sealed partial class PyThreadState
                 {
                     var a = s[sp - 2]!;
                     var b = s[sp - 1]!;
-                    PyObject r;
-                    if (a.Type == intType && b.Type == intType && !Unsafe.As<PyInt>(a).IsBig && !Unsafe.As<PyInt>(b).IsBig)
-                    {
-                        long x = Unsafe.As<PyInt>(a).Value, y = Unsafe.As<PyInt>(b).Value;
-                        switch ((BinaryOperation)arg)
-                        {
-                            case BinaryOperation.Add:
-                            case BinaryOperation.InplaceAdd:
-                            {
-                                long z = x + y;
-                                r = ((x ^ z) & (y ^ z)) < 0 ? PyInt.IntOp(BinaryOperation.Add, (PyInt)a, (PyInt)b) : PyInt.FromLong(z);
-                                break;
-                            }
-                            case BinaryOperation.Subtract:
-                            case BinaryOperation.InplaceSubtract:
-                            {
-                                long z = x - y;
-                                r = ((x ^ y) & (x ^ z)) < 0 ? PyInt.IntOp(BinaryOperation.Subtract, (PyInt)a, (PyInt)b) : PyInt.FromLong(z);
-                                break;
-                            }
-                            default:
-                                r = PyInt.IntOp(arg >= 13 ? (BinaryOperation)(arg - 13) : (BinaryOperation)arg, (PyInt)a, (PyInt)b);
-                                break;
-                        }
-                    }
-                    else if (a.Type == floatType && b.Type == floatType)
-                        r = PyFloat.FloatOp(arg >= 13 ? (BinaryOperation)(arg - 13) : (BinaryOperation)arg, Unsafe.As<PyFloat>(a).Value, Unsafe.As<PyFloat>(b).Value);
-                    else
-                        r = Ops.BinaryOp(a, b, (BinaryOperation)arg);
-                    if (ReferenceEquals(r, PyNotImplemented.Instance)) { Refs.Dec<TRefs>(r, tid); r = Ops.BinaryOp(a, b, (BinaryOperation)arg); }
+                    var r = ArithmeticFast(a, b, arg, intType, floatType) ?? Ops.BinaryOp(a, b, (BinaryOperation)arg);
                     s[--sp] = null;
                     s[sp - 1] = r;
                     Refs.Dec<TRefs>(a, tid); Refs.Dec<TRefs>(b, tid);
                     continue;
+                }
+
+                case OpCode.BinaryFastConst:
+                case OpCode.BinaryFastFast:
+                {
+                    // The operands stay where they are (borrowed: nothing else can
+                    // rebind this frame's locals while the operation runs).
+                    var a = s[arg];
+                    int second = code[ip];
+                    var b = (OpCode)(word & 0xFF) == OpCode.BinaryFastConst ? consts[second >>> 8] : s[second >>> 8];
+                    if (a is not null && b is not null)
+                    {
+                        frame.LastI = ip + 1; // an error (ZeroDivisionError) is the BINARY_OP's
+                        if (ArithmeticFast(a, b, code[ip + 1] >>> 8, intType, floatType) is { } r)
+                        {
+                            ip += 2;
+                            s[sp++] = r;
+                            continue;
+                        }
+                        frame.LastI = ip - 1;
+                    }
+                    goto case OpCode.LoadFast;
+                }
+
+                case OpCode.CompareFastConstJump:
+                case OpCode.CompareFastFastJump:
+                {
+                    var a = s[arg];
+                    int second = code[ip];
+                    var b = (OpCode)(word & 0xFF) == OpCode.CompareFastConstJump ? consts[second >>> 8] : s[second >>> 8];
+                    if (a is not null && b is not null && a.Type == intType && b.Type == intType
+                        && !Unsafe.As<PyInt>(a).IsBig && !Unsafe.As<PyInt>(b).IsBig)
+                    {
+                        bool t = CompareLongs(Unsafe.As<PyInt>(a).Value, Unsafe.As<PyInt>(b).Value, code[ip + 1] >>> 8);
+                        int jump = code[ip + 2];
+                        ip += 3;
+                        if (t == ((OpCode)(jump & 0xFF) == OpCode.PopJumpIfTrue)) ip = jump >>> 8;
+                        continue;
+                    }
+                    goto case OpCode.LoadFast;
                 }
 
                 case OpCode.UnaryNegative:
@@ -416,13 +462,7 @@ public sealed partial class PyThreadState
                     PyObject r;
                     if (a.Type == intType && b.Type == intType && !Unsafe.As<PyInt>(a).IsBig && !Unsafe.As<PyInt>(b).IsBig)
                     {
-                        long x = Unsafe.As<PyInt>(a).Value, y = Unsafe.As<PyInt>(b).Value;
-                        bool t = (ComparisonOperation)arg switch
-                        {
-                            ComparisonOperation.Lt => x < y, ComparisonOperation.Le => x <= y,
-                            ComparisonOperation.Eq => x == y, ComparisonOperation.Ne => x != y,
-                            ComparisonOperation.Gt => x > y, _ => x >= y,
-                        };
+                        bool t = CompareLongs(Unsafe.As<PyInt>(a).Value, Unsafe.As<PyInt>(b).Value, arg);
                         r = t ? trueObj : falseObj;
                         Refs.Inc<TRefs>(r, tid);
                     }
