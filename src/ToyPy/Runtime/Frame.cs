@@ -88,7 +88,9 @@ public sealed class Frame
         Function?.Decref();
         l?.Decref();
         init?.Decref();
-        Back = null;
+        // A pooled frame keeps Back: its next caller is usually the same pooled
+        // frame, and the store the next call skips would cost a write barrier.
+        if (PoolIndex < 0) Back = null;
         Generator = null;
     }
 
