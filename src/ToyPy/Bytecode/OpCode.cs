@@ -204,6 +204,10 @@ public enum OpCode : byte
     CompareFastConstJump,
     /// <summary>LOAD_FAST, LOAD_FAST, COMPARE_OP, POP_JUMP_IF_FALSE/TRUE, the same way.</summary>
     CompareFastFastJump,
+    /// <summary>LOAD_FAST followed by RETURN_VALUE: the local goes to the caller without touching the stack.</summary>
+    LoadFastReturn,
+    /// <summary>LOAD_CONST followed by RETURN_VALUE.</summary>
+    LoadConstReturn,
 }
 
 /// <summary>BinaryOp arguments, CPython 3.11's NB_* numbering (Include/opcode.h).</summary>

@@ -189,6 +189,8 @@ public sealed class OpCodeInfo
         R(OpCode.BinaryFastFast, "LOAD_FAST__LOAD_FAST__BINARY_OP", ArgKind.Local, C(1));
         R(OpCode.CompareFastConstJump, "LOAD_FAST__LOAD_CONST__COMPARE_OP_INT_JUMP", ArgKind.Local, C(0));
         R(OpCode.CompareFastFastJump, "LOAD_FAST__LOAD_FAST__COMPARE_OP_INT_JUMP", ArgKind.Local, C(0));
+        R(OpCode.LoadFastReturn, "LOAD_FAST__RETURN_VALUE", ArgKind.Local, C(0), exit: true);
+        R(OpCode.LoadConstReturn, "LOAD_CONST__RETURN_VALUE", ArgKind.Const, C(0), exit: true);
         return t;
     }
 }

@@ -47,6 +47,12 @@ public static class Quickening
                 case OpCode.LoadFast when next == OpCode.LoadConst:
                     q[i] = CodeObject.Encode(OpCode.LoadFastLoadConst, arg);
                     break;
+                case OpCode.LoadFast when next == OpCode.ReturnValue:
+                    q[i] = CodeObject.Encode(OpCode.LoadFastReturn, arg);
+                    break;
+                case OpCode.LoadConst when next == OpCode.ReturnValue:
+                    q[i] = CodeObject.Encode(OpCode.LoadConstReturn, arg);
+                    break;
                 case OpCode.CompareOp when next is OpCode.PopJumpIfFalse or OpCode.PopJumpIfTrue:
                     q[i] = CodeObject.Encode(OpCode.CompareOpIntJump, arg);
                     break;

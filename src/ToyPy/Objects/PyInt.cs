@@ -47,7 +47,8 @@ public partial class PyInt : PyObject
         return Allocate(v);
     }
 
-    private static PyInt Allocate(long v)
+    /// <summary>A new int outside the small-int range (from the free list when it has one).</summary>
+    internal static PyInt Allocate(long v)
     {
         var fl = t_free;
         var o = fl?.TryPop();

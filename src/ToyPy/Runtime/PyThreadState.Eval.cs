@@ -99,7 +99,8 @@ public sealed partial class PyThreadState
     /// general path (Ops.BinaryOp).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static PyObject? ArithmeticFast(PyObject a, PyObject b, int arg, PyType intType, PyType floatType)
+    private static PyObject? ArithmeticFast<TRefs>(PyObject a, PyObject b, int arg, PyType intType, PyType floatType, PyInt[] smallInts, int tid)
+        where TRefs : struct, IRefPolicy
     {
         var op = arg >= (int)BinaryOperation.InplaceAdd ? (BinaryOperation)(arg - (int)BinaryOperation.InplaceAdd) : (BinaryOperation)arg;
         if (a.Type == intType && b.Type == intType && !Unsafe.As<PyInt>(a).IsBig && !Unsafe.As<PyInt>(b).IsBig)
@@ -108,12 +109,12 @@ public sealed partial class PyThreadState
             if (op == BinaryOperation.Add)
             {
                 long z = x + y;
-                if (((x ^ z) & (y ^ z)) >= 0) return PyInt.FromLong(z);
+                if (((x ^ z) & (y ^ z)) >= 0) return IntResult<TRefs>(z, smallInts, tid);
             }
             else if (op == BinaryOperation.Subtract)
             {
                 long z = x - y;
-                if (((x ^ y) & (x ^ z)) >= 0) return PyInt.FromLong(z);
+                if (((x ^ y) & (x ^ z)) >= 0) return IntResult<TRefs>(z, smallInts, tid);
             }
             return op == BinaryOperation.MatrixMultiply ? null : PyInt.IntOp(op, Unsafe.As<PyInt>(a), Unsafe.As<PyInt>(b));
         }
@@ -122,6 +123,19 @@ public sealed partial class PyThreadState
                 or BinaryOperation.Remainder or BinaryOperation.Power)
             return PyFloat.FloatOp(op, Unsafe.As<PyFloat>(a).Value, Unsafe.As<PyFloat>(b).Value);
         return null;
+    }
+
+    /// <summary>PyInt.FromLong for the loop: the small-int table comes from a local (no class-initialisation check) and the count update follows the loop's policy.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static PyInt IntResult<TRefs>(long v, PyInt[] smallInts, int tid) where TRefs : struct, IRefPolicy
+    {
+        if ((ulong)(v - PyInt.SmallMin) <= (ulong)(PyInt.SmallMax - PyInt.SmallMin))
+        {
+            var o = smallInts[v - PyInt.SmallMin];
+            Refs.Inc<TRefs>(o, tid);
+            return o;
+        }
+        return PyInt.Allocate(v);
     }
 
     /// <summary>The dispatch loop: one switch over the instruction set (Python/ceval.c).</summary>
@@ -137,9 +151,11 @@ public sealed partial class PyThreadState
         PyStr[] names;
         CodeObject co;
         PyTuple? kwnames = null;
+        PyObject result;
         // Statics of classes with static constructors cost an initialisation
         // check per access in AOT code: read them once.
         PyType intType = PyTypes.Int, floatType = PyTypes.Float, dictType = PyTypes.Dict;
+        PyInt[] smallInts = PyInt.SmallInts;
         PyObject trueObj = PyBool.True, falseObj = PyBool.False;
         // --free-threaded: this thread's owner id, so a count update need not read it from thread-local storage.
         int tid = TRefs.Biased ? OwnerId : 0;
@@ -395,7 +411,7 @@ public sealed partial class PyThreadState
                 {
                     var a = s[sp - 2]!;
                     var b = s[sp - 1]!;
-                    var r = ArithmeticFast(a, b, arg, intType, floatType) ?? Ops.BinaryOp(a, b, (BinaryOperation)arg);
+                    var r = ArithmeticFast<TRefs>(a, b, arg, intType, floatType, smallInts, tid) ?? Ops.BinaryOp(a, b, (BinaryOperation)arg);
                     s[--sp] = null;
                     s[sp - 1] = r;
                     Refs.Dec<TRefs>(a, tid); Refs.Dec<TRefs>(b, tid);
@@ -413,7 +429,7 @@ public sealed partial class PyThreadState
                     if (a is not null && b is not null)
                     {
                         frame.LastI = ip + 1; // an error (ZeroDivisionError) is the BINARY_OP's
-                        if (ArithmeticFast(a, b, code[ip + 1] >>> 8, intType, floatType) is { } r)
+                        if (ArithmeticFast<TRefs>(a, b, code[ip + 1] >>> 8, intType, floatType, smallInts, tid) is { } r)
                         {
                             ip += 2;
                             s[sp++] = r;
@@ -621,15 +637,14 @@ public sealed partial class PyThreadState
                     var kw = kwnames;
                     kwnames = null;
 
-                    if (callable is PyFunction f && (f.Code.Flags & CodeFlags.Generator) == 0)
+                    if (callable is PyFunction f && (f.ExactArgCount == nargs || (f.Code.Flags & CodeFlags.Generator) == 0))
                     {
                         frame.Ip = ip;
-                        var fc = f.Code;
                         Frame callee;
-                        if (kw is null && nargs == fc.ArgCount && (fc.Flags & (CodeFlags.VarArgs | CodeFlags.VarKeywords)) == 0 && fc.KwOnlyArgCount == 0)
+                        if (f.ExactArgCount == nargs && kw is null)
                         {
                             // The common call: move the argument references into the callee's locals.
-                            callee = PushFrame(fc, f, f.Globals, f.Builtins, null);
+                            callee = PushFrame(f.Code, f, f.Globals, f.Builtins, null);
                             Span<PyObject?> cs = callee.Slots;
                             for (int i = 0; i < nargs; i++) { cs[i] = s[argStart + i]; s[argStart + i] = null; }
                         }
@@ -653,14 +668,14 @@ public sealed partial class PyThreadState
                     }
 
                     frame.Ip = ip; frame.Sp = sp;
-                    var result = Ops.Call(callable, s.Slice(argStart, nargs)!, kw);
+                    var called = Ops.Call(callable, s.Slice(argStart, nargs)!, kw);
                     for (int i = sp - 1; i >= baseIdx; i--)
                     {
                         var v = s[i];
                         if (v is not null) { s[i] = null; Refs.Dec<TRefs>(v, tid); }
                     }
                     sp = baseIdx;
-                    s[sp++] = result;
+                    s[sp++] = called;
                     if (EvalBreaker != 0) { frame.Ip = ip; frame.Sp = sp; HandleEvalBreaker(); }
                     continue;
                 }
@@ -678,38 +693,18 @@ public sealed partial class PyThreadState
                     continue;
 
                 case OpCode.ReturnValue:
-                {
-                    var result = s[--sp]!; s[sp] = null;
-                    if (frame.InitInstance is { } inst)
-                    {
-                        if (!ReferenceEquals(result, PyNone.Instance))
-                        {
-                            s[sp++] = result;
-                            throw Exc.TypeError($"__init__() should return None, not '{result.Type.Name}'");
-                        }
-                        Refs.Dec<TRefs>(result, tid);
-                        result = inst;
-                        frame.InitInstance = null;
-                    }
-                    if (frame.Generator is not null)
-                    {
-                        frame.Ip = ip; frame.Sp = sp;
-                        LastExit = FrameExit.Returned;
-                        return result;
-                    }
-                    var back = frame.Back;
-                    bool entry = frame.IsEntry;
-                    PopFrameAfterReturn(frame, sp);
-                    if (entry)
-                    {
-                        LastExit = FrameExit.Returned;
-                        return result;
-                    }
-                    frame = back!;
-                    Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(frame.Slots), frame.Sp++) = result; // no covariance check
-                    if (EvalBreaker != 0) { CurrentFrame = frame; HandleEvalBreaker(); }
-                    goto load_frame;
-                }
+                    result = s[--sp]!; s[sp] = null;
+                    goto return_value;
+
+                case OpCode.LoadFastReturn:
+                case OpCode.LoadConstReturn:
+                    // `return x` / `return None`: the value goes straight to the caller.
+                    if ((OpCode)(word & 0xFF) == OpCode.LoadConstReturn) result = consts[arg];
+                    else result = s[arg] ?? throw UnboundLocal(co, arg);
+                    Refs.Inc<TRefs>(result, tid);
+                    frame.LastI = ip;
+                    ip++;
+                    goto return_value;
 
                 case OpCode.YieldValue:
                 {
@@ -782,6 +777,38 @@ public sealed partial class PyThreadState
                 default:
                     throw Exc.SystemError($"unknown opcode {(OpCode)(word & 0xFF)}");
             }
+
+        return_value:
+            // RETURN_VALUE, with the value popped into result.
+            if (frame.InitInstance is { } inst)
+            {
+                if (!ReferenceEquals(result, PyNone.Instance))
+                {
+                    s[sp++] = result;
+                    throw Exc.TypeError($"__init__() should return None, not '{result.Type.Name}'");
+                }
+                Refs.Dec<TRefs>(result, tid);
+                result = inst;
+                frame.InitInstance = null;
+            }
+            if (frame.Generator is not null)
+            {
+                frame.Ip = ip; frame.Sp = sp;
+                LastExit = FrameExit.Returned;
+                return result;
+            }
+            var back = frame.Back;
+            bool entry = frame.IsEntry;
+            PopFrameAfterReturn(frame, sp);
+            if (entry)
+            {
+                LastExit = FrameExit.Returned;
+                return result;
+            }
+            frame = back!;
+            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(frame.Slots), frame.Sp++) = result; // no covariance check
+            if (EvalBreaker != 0) { CurrentFrame = frame; HandleEvalBreaker(); }
+            goto load_frame;
         }
     }
 
