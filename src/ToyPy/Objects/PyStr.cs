@@ -77,6 +77,25 @@ public sealed partial class PyStr : PyObject
     // slicing and iteration count characters as CPython does.
     private int[]? _cpOffsets;
     private bool _cpScanned;
+    /// <summary>Scanned, and no UTF-16 unit is a surrogate at all (not even a lone one).</summary>
+    private bool _surrogateFree;
+
+    /// <summary>
+    /// No UTF-16 unit is a surrogate, so code points and UTF-16 units coincide.
+    /// A concatenation or slice of such strings is one too and is marked so at
+    /// creation: `s += t` in a loop then never rescans the growing string.
+    /// </summary>
+    private bool SurrogateFree
+    {
+        get
+        {
+            if (!_cpScanned) _ = CodePointOffsets;
+            return _surrogateFree;
+        }
+    }
+
+    /// <summary>A str known to hold no surrogate: its length needs no scan.</summary>
+    private static PyStr FromSurrogateFree(string value) => new(value) { _cpScanned = true, _surrogateFree = true };
 
     private int[]? CodePointOffsets
     {
@@ -85,7 +104,7 @@ public sealed partial class PyStr : PyObject
             if (_cpScanned) return _cpOffsets;
             var v = Value;
             // Most strings hold no surrogates at all: a vectorised search says so quickly.
-            if (v.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') < 0) { _cpScanned = true; return null; }
+            if (v.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') < 0) { _surrogateFree = true; _cpScanned = true; return null; }
             int pairs = 0;
             for (int i = 0; i + 1 < v.Length; i++)
                 if (char.IsHighSurrogate(v[i]) && char.IsLowSurrogate(v[i + 1])) { pairs++; i++; }
@@ -201,7 +220,11 @@ public sealed partial class PyStr : PyObject
     {
         if (op == BinaryOperation.Add && !reflected)
         {
-            if (other is PyStr o) return FromString(string.Concat(Value, o.Value));
+            if (other is PyStr o)
+            {
+                var joined = string.Concat(Value, o.Value);
+                return SurrogateFree && o.SurrogateFree ? FromSurrogateFree(joined) : FromString(joined);
+            }
             throw Exc.TypeError($"can only concatenate str (not \"{other.Type.Name}\") to str");
         }
         if (op == BinaryOperation.Multiply && other is PyInt n)
@@ -240,10 +263,14 @@ public sealed partial class PyStr : PyObject
             sl.Indices(CodePointCount, out long start, out long stop, out long step, out long len);
             if (offsets is null)
             {
-                if (step == 1) return FromString(Value.Substring((int)start, (int)len));
+                if (step == 1)
+                {
+                    var part = Value.Substring((int)start, (int)len);
+                    return _surrogateFree ? FromSurrogateFree(part) : FromString(part);
+                }
                 var sb = new StringBuilder((int)len);
                 for (long k = 0, j = start; k < len; k++, j += step) sb.Append(Value[(int)j]);
-                return FromString(sb.ToString());
+                return _surrogateFree ? FromSurrogateFree(sb.ToString()) : FromString(sb.ToString());
             }
             var sbc = new StringBuilder((int)len);
             for (long k = 0, j = start; k < len; k++, j += step)
