@@ -7,20 +7,60 @@ using ToyPy.Runtime;
 namespace ToyPy.Objects;
 
 /// <summary>
-/// str (Objects/unicodeobject.c), immutable, holding a .NET string. Its hash is
-/// cached. Names used by code objects are interned: one shared object per
-/// spelling, so name lookups usually succeed on reference equality first.
-/// Limitation: indexing and len() count UTF-16 code units, so characters
-/// outside the Basic Multilingual Plane count twice.
+/// str (Objects/unicodeobject.c), immutable to Python code, holding a .NET
+/// string. Its hash is cached. Names used by code objects are interned: one
+/// shared object per spelling, so name lookups usually succeed on reference
+/// equality first. Lengths and positions count code points (see
+/// CodePointOffsets). Like CPython's unicode_concatenate, `s += t` on a
+/// string nothing else references grows it in place (AppendInPlace).
 /// </summary>
 public sealed partial class PyStr : PyObject
 {
-    public readonly string Value;
+    private string? _value;
+    /// <summary>The characters of a string grown in place: _value is made from them when first read.</summary>
+    private char[]? _buffer;
+    private int _bufferLength;
     private long _hash;
     private bool _hashed;
     internal bool IsInterned;
 
-    private PyStr(string value) : base(PyTypes.Str) { Value = value; }
+    private PyStr(string value) : base(PyTypes.Str) { _value = value; }
+
+    public string Value
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _value ?? Materialize();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private string Materialize() => _value = new string(_buffer!, 0, _bufferLength);
+
+    /// <summary>
+    /// `s += t` may append to s itself instead of making a new string: s is a
+    /// plain str that only the variable being assigned and the operand on the
+    /// stack reference (the caller checks the count), not interned, and both
+    /// are surrogate-free (so lengths stay UTF-16 lengths).
+    /// </summary>
+    internal bool CanAppendInPlace(PyStr other) => !IsInterned && SurrogateFree && other.SurrogateFree;
+
+    /// <summary>Append other's characters, doubling the buffer as a list does (amortised O(len(other))).</summary>
+    internal void AppendInPlace(PyStr other)
+    {
+        var add = other.Value;
+        if (_buffer is null)
+        {
+            var v = _value!;
+            _buffer = new char[Math.Max(64, 2 * (v.Length + add.Length))];
+            v.CopyTo(_buffer);
+            _bufferLength = v.Length;
+        }
+        else if (_bufferLength + add.Length > _buffer.Length)
+            Array.Resize(ref _buffer, Math.Max(2 * _buffer.Length, _bufferLength + add.Length));
+        add.CopyTo(0, _buffer, _bufferLength, add.Length);
+        _bufferLength += add.Length;
+        _value = null;
+        _hashed = false;
+    }
 
     public static PyStr FromString(string value) => new(value);
 
@@ -68,7 +108,7 @@ public sealed partial class PyStr : PyObject
         return h;
     }
 
-    public override bool IsTrue() => Value.Length != 0;
+    public override bool IsTrue() => (_value?.Length ?? _bufferLength) != 0;
     public override long Length() => CodePointCount;
 
     // Python strings are sequences of code points; .NET strings of UTF-16 units.
@@ -145,7 +185,7 @@ public sealed partial class PyStr : PyObject
     }
 
     /// <summary>len(): the number of code points.</summary>
-    public int CodePointCount => CodePointOffsets?.Length ?? Value.Length;
+    public int CodePointCount => _value is null ? _bufferLength : CodePointOffsets?.Length ?? _value.Length;
 
     /// <summary>The code point at a code-point index, as a one-character str (new reference).</summary>
     public PyStr CodePointAt(int index)

@@ -411,7 +411,23 @@ public sealed partial class PyThreadState
                 {
                     var a = s[sp - 2]!;
                     var b = s[sp - 1]!;
-                    var r = ArithmeticFast<TRefs>(a, b, arg, intType, floatType, smallInts, tid) ?? Ops.BinaryOp(a, b, (BinaryOperation)arg);
+                    var r = ArithmeticFast<TRefs>(a, b, arg, intType, floatType, smallInts, tid);
+                    if (r is null)
+                    {
+                        // `s += t` where s is referenced only by the local being assigned
+                        // and by the stack (unicode_concatenate): grow s in place. Only
+                        // under the GIL, where the count is exact and nothing else can look.
+                        if (!TRefs.Racy && !TRefs.Biased && arg == (int)BinaryOperation.InplaceAdd && a.RefCount == 2
+                            && a is PyStr sa && b is PyStr sb && (OpCode)(code[ip] & 0xFF) == OpCode.StoreFast
+                            && ReferenceEquals(s[code[ip] >>> 8], a) && sa.CanAppendInPlace(sb))
+                        {
+                            sa.AppendInPlace(sb);
+                            s[--sp] = null; // a stays where it is: its stack reference is the result's
+                            Refs.Dec<TRefs>(b, tid);
+                            continue;
+                        }
+                        r = Ops.BinaryOp(a, b, (BinaryOperation)arg);
+                    }
                     s[--sp] = null;
                     s[sp - 1] = r;
                     Refs.Dec<TRefs>(a, tid); Refs.Dec<TRefs>(b, tid);
