@@ -208,6 +208,10 @@ public enum OpCode : byte
     LoadFastReturn,
     /// <summary>LOAD_CONST followed by RETURN_VALUE.</summary>
     LoadConstReturn,
+    /// <summary>LOAD_CONST, BINARY_OP with the other operand on the stack: the result replaces it.</summary>
+    BinaryStackConst,
+    /// <summary>LOAD_CONST, COMPARE_OP, POP_JUMP_IF_FALSE/TRUE with a machine-size int on the stack: pop it and branch.</summary>
+    CompareStackConstJump,
 }
 
 /// <summary>BinaryOp arguments, CPython 3.11's NB_* numbering (Include/opcode.h).</summary>

@@ -191,6 +191,8 @@ public sealed class OpCodeInfo
         R(OpCode.CompareFastFastJump, "LOAD_FAST__LOAD_FAST__COMPARE_OP_INT_JUMP", ArgKind.Local, C(0));
         R(OpCode.LoadFastReturn, "LOAD_FAST__RETURN_VALUE", ArgKind.Local, C(0), exit: true);
         R(OpCode.LoadConstReturn, "LOAD_CONST__RETURN_VALUE", ArgKind.Const, C(0), exit: true);
+        R(OpCode.BinaryStackConst, "LOAD_CONST__BINARY_OP", ArgKind.Const, C(0));
+        R(OpCode.CompareStackConstJump, "LOAD_CONST__COMPARE_OP_INT_JUMP", ArgKind.Const, C(-1));
         return t;
     }
 }

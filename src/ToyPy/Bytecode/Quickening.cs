@@ -21,30 +21,19 @@ public static class Quickening
             var op = CodeObject.OpOf(src[i]);
             var next = CodeObject.OpOf(src[i + 1]);
             int arg = CodeObject.ArgOf(src[i]);
-            if (op == OpCode.LoadFast && next is OpCode.LoadFast or OpCode.LoadConst && i + 2 < src.Length)
+            if (OperandRun(src, i) is { } run)
             {
-                // Operand reads fused with the operation that consumes them (the
-                // shape of `n - 1`, `i % 3`, `a + b`, `while i < n`, `if n < 2`).
-                bool constant = next == OpCode.LoadConst;
-                var third = CodeObject.OpOf(src[i + 2]);
-                if (third == OpCode.BinaryOp)
-                {
-                    q[i] = CodeObject.Encode(constant ? OpCode.BinaryFastConst : OpCode.BinaryFastFast, arg);
-                    continue;
-                }
-                if (third == OpCode.CompareOp && i + 3 < src.Length
-                    && CodeObject.OpOf(src[i + 3]) is OpCode.PopJumpIfFalse or OpCode.PopJumpIfTrue)
-                {
-                    q[i] = CodeObject.Encode(constant ? OpCode.CompareFastConstJump : OpCode.CompareFastFastJump, arg);
-                    continue;
-                }
+                q[i] = CodeObject.Encode(run, arg);
+                continue;
             }
             switch (op)
             {
-                case OpCode.LoadFast when next == OpCode.LoadFast:
+                // A pair gives way to a run starting at its second instruction,
+                // which saves more: `total + i * 7` keeps i * 7 fused.
+                case OpCode.LoadFast when next == OpCode.LoadFast && OperandRun(src, i + 1) is null:
                     q[i] = CodeObject.Encode(OpCode.LoadFastLoadFast, arg);
                     break;
-                case OpCode.LoadFast when next == OpCode.LoadConst:
+                case OpCode.LoadFast when next == OpCode.LoadConst && OperandRun(src, i + 1) is null:
                     q[i] = CodeObject.Encode(OpCode.LoadFastLoadConst, arg);
                     break;
                 case OpCode.LoadFast when next == OpCode.ReturnValue:
@@ -59,5 +48,30 @@ public static class Quickening
             }
         }
         return q;
+    }
+
+    /// <summary>
+    /// Operand reads fused with the operation that consumes them: the shape of
+    /// `n - 1`, `a + b`, `while i < n`, `if n < 2` (a local and a constant or
+    /// local), and of `(...) % 11`, `(...) == 0` (the value on the stack and a
+    /// constant). Null when no run starts at i.
+    /// </summary>
+    private static OpCode? OperandRun(int[] src, int i)
+    {
+        OpCode At(int k) => k < src.Length ? CodeObject.OpOf(src[k]) : OpCode.Nop;
+        bool JumpAt(int k) => At(k) is OpCode.PopJumpIfFalse or OpCode.PopJumpIfTrue;
+        var op = At(i);
+        if (op == OpCode.LoadFast && At(i + 1) is OpCode.LoadFast or OpCode.LoadConst)
+        {
+            bool constant = At(i + 1) == OpCode.LoadConst;
+            if (At(i + 2) == OpCode.BinaryOp) return constant ? OpCode.BinaryFastConst : OpCode.BinaryFastFast;
+            if (At(i + 2) == OpCode.CompareOp && JumpAt(i + 3)) return constant ? OpCode.CompareFastConstJump : OpCode.CompareFastFastJump;
+        }
+        if (op == OpCode.LoadConst)
+        {
+            if (At(i + 1) == OpCode.BinaryOp) return OpCode.BinaryStackConst;
+            if (At(i + 1) == OpCode.CompareOp && JumpAt(i + 2)) return OpCode.CompareStackConstJump;
+        }
+        return null;
     }
 }

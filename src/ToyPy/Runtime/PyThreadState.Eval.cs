@@ -118,10 +118,18 @@ public sealed partial class PyThreadState
             }
             return op == BinaryOperation.MatrixMultiply ? null : PyInt.IntOp(op, Unsafe.As<PyInt>(a), Unsafe.As<PyInt>(b));
         }
-        if (a.Type == floatType && b.Type == floatType && op is BinaryOperation.Add or BinaryOperation.Subtract
-                or BinaryOperation.Multiply or BinaryOperation.TrueDivide or BinaryOperation.FloorDivide
-                or BinaryOperation.Remainder or BinaryOperation.Power)
-            return PyFloat.FloatOp(op, Unsafe.As<PyFloat>(a).Value, Unsafe.As<PyFloat>(b).Value);
+        // Two floats, or a float and a machine-size int, which float arithmetic
+        // converts to the nearest double first (as float_add etc. do).
+        double fx, fy;
+        if (a.Type == floatType) fx = Unsafe.As<PyFloat>(a).Value;
+        else if (a.Type == intType && !Unsafe.As<PyInt>(a).IsBig) fx = Unsafe.As<PyInt>(a).Value;
+        else return null;
+        if (b.Type == floatType) fy = Unsafe.As<PyFloat>(b).Value;
+        else if (b.Type == intType && !Unsafe.As<PyInt>(b).IsBig) fy = Unsafe.As<PyInt>(b).Value;
+        else return null;
+        if (op is BinaryOperation.Add or BinaryOperation.Subtract or BinaryOperation.Multiply or BinaryOperation.TrueDivide
+                or BinaryOperation.FloorDivide or BinaryOperation.Remainder or BinaryOperation.Power)
+            return PyFloat.FloatOp(op, fx, fy);
         return null;
     }
 
@@ -454,6 +462,38 @@ public sealed partial class PyThreadState
                         frame.LastI = ip - 1;
                     }
                     goto case OpCode.LoadFast;
+                }
+
+                case OpCode.BinaryStackConst:
+                {
+                    var a = s[sp - 1]!;
+                    frame.LastI = ip; // an error is the BINARY_OP's
+                    if (ArithmeticFast<TRefs>(a, consts[arg], code[ip] >>> 8, intType, floatType, smallInts, tid) is { } r)
+                    {
+                        ip++;
+                        s[sp - 1] = r;
+                        Refs.Dec<TRefs>(a, tid);
+                        continue;
+                    }
+                    frame.LastI = ip - 1;
+                    goto case OpCode.LoadConst;
+                }
+
+                case OpCode.CompareStackConstJump:
+                {
+                    var a = s[sp - 1]!;
+                    var b = consts[arg];
+                    if (a.Type == intType && b.Type == intType && !Unsafe.As<PyInt>(a).IsBig && !Unsafe.As<PyInt>(b).IsBig)
+                    {
+                        bool t = CompareLongs(Unsafe.As<PyInt>(a).Value, Unsafe.As<PyInt>(b).Value, code[ip] >>> 8);
+                        s[--sp] = null;
+                        Refs.Dec<TRefs>(a, tid);
+                        int jump = code[ip + 1];
+                        ip += 2;
+                        if (t == ((OpCode)(jump & 0xFF) == OpCode.PopJumpIfTrue)) ip = jump >>> 8;
+                        continue;
+                    }
+                    goto case OpCode.LoadConst;
                 }
 
                 case OpCode.CompareFastConstJump:
