@@ -175,6 +175,42 @@ public sealed partial class PyDict : PySubclassable
     public PyObject? GetItemStrRef(PyStr key) =>
         RefMode.Biased ? LockedGetItemStr(key.Value, key.Hash(), newRef: true) : GetItemStrCore(key.Value, key.Hash())?.NewRef();
 
+    /// <summary>
+    /// The value under a name (borrowed, or null), trying first the entry where
+    /// the same instruction found it last time (3.11's LOAD_ATTR_WITH_HINT):
+    /// instances of one class usually set their attributes in the same order,
+    /// so the name sits at the same position in each one's dict. The name must
+    /// be the identical (interned) key object for the hint to hit. GIL build only.
+    /// </summary>
+    internal PyObject? GetItemStrHinted(PyStr key, ref int hint)
+    {
+        var entries = _entries;
+        int h = hint;
+        if ((uint)h < (uint)_next && ReferenceEquals(entries[h].Key, key)) return entries[h].Value;
+        int ix = FindStr(key.Value, key.Hash());
+        if (ix < 0) return null;
+        hint = ix;
+        return entries[ix].Value;
+    }
+
+    /// <summary>SetItem of a name, with GetItemStrHinted's hint (a new key lands at the end of the entries).</summary>
+    internal void SetItemStrHinted(PyStr key, PyObject value, ref int hint)
+    {
+        int h = hint;
+        if ((uint)h < (uint)_next && ReferenceEquals(_entries[h].Key, key))
+        {
+            value.Incref();
+            Version++;
+            var old = _entries[h].Value!;
+            _entries[h].Value = value;
+            old.Decref();
+            return;
+        }
+        int used = _used;
+        SetItemCore(key, value);
+        if (_used > used) hint = _next - 1;
+    }
+
     /// <summary>str's hash of a .NET string key (PyStr.Hash's rule: -1 is reserved).</summary>
     private static long StringHash(string key)
     {

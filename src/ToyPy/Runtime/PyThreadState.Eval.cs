@@ -1228,7 +1228,11 @@ public sealed partial class PyThreadState
         var name = frame.Code.Names[arg];
         if (o is PyInstance pi && pi.Type.IsHeapType && TypeAttr(frame.Code, frame.LastI, pi.Type, name) is { PlainSet: true } e
             && (e.Descr is null || !e.Descr.IsDataDescriptor))
-            (pi.Dict ??= new PyDict()).SetItem(name, v);
+        {
+            var dict = pi.Dict ??= new PyDict();
+            if (RefMode.Special) dict.SetItem(name, v);
+            else dict.SetItemStrHinted(name, v, ref e.DictHint);
+        }
         else Ops.SetAttr(o, name, v);
         s[--sp] = null; s[--sp] = null;
         Decref(o); Decref(v);
@@ -1661,6 +1665,8 @@ public sealed partial class PyThreadState
         public readonly bool PlainGet;
         /// <summary>No __setattr__ written in Python: stores go to the instance dict.</summary>
         public readonly bool PlainSet;
+        /// <summary>Where this instruction last found the name in an instance dict (PyDict's hinted lookups; GIL build only).</summary>
+        public int DictHint;
         public TypeAttrEntry(PyType type, int version, PyObject? descr, bool plainGet, bool plainSet)
         {
             Type = type; Version = version; Descr = descr; PlainGet = plainGet; PlainSet = plainSet;
@@ -1693,7 +1699,7 @@ public sealed partial class PyThreadState
         var e = TypeAttr(frame.Code, index, pi.Type, name);
         if (e.PlainGet && (e.Descr is null || !e.Descr.IsDataDescriptor))
         {
-            r = pi.Dict?.GetItemStrRef(name);
+            r = RefMode.Special ? pi.Dict?.GetItemStrRef(name) : pi.Dict?.GetItemStrHinted(name, ref e.DictHint)?.NewRef();
             if (r is null && e.Descr is not null)
                 r = e.Descr.IsDescriptor ? e.Descr.DescrGet(o, pi.Type) : RefMode.Biased ? pi.Type.LookupRef(name.Value) : e.Descr.NewRef();
         }
