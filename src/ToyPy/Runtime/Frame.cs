@@ -34,6 +34,8 @@ public sealed class Frame
     public bool IsEntry;
     /// <summary>Set for frames of __init__ run inline by a class call: the instance is the call's result.</summary>
     public PyObject? InitInstance;
+    /// <summary>A generator frame resumed by FOR_ITER inside the loop running its consumer (Back): yield and return go back there.</summary>
+    public bool ResumedInline;
     /// <summary>Generator frames are not pooled and survive between resumptions.</summary>
     public PyGenerator? Generator;
     /// <summary>Depth in the thread's frame stack (for pooling).</summary>

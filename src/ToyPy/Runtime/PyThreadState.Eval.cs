@@ -46,13 +46,19 @@ public sealed partial class PyThreadState
                     frame = CurrentFrame!;
                     bool reraise = _reraising;
                     _reraising = false;
-                    if (!Unwind(ref frame, ex.Value, !reraise)) throw;
+                    var exc = ex.Value;
+                    if (!Unwind(ref frame, ref exc, !reraise))
+                    {
+                        if (ReferenceEquals(exc, ex.Value)) throw;
+                        throw new PyException(exc);
+                    }
                 }
                 catch (InsufficientExecutionStackException)
                 {
                     frame = CurrentFrame!;
                     var e = Exc.RecursionError("maximum recursion depth exceeded");
-                    if (!Unwind(ref frame, e.Value, true)) throw e;
+                    var exc = e.Value;
+                    if (!Unwind(ref frame, ref exc, true)) throw ReferenceEquals(exc, e.Value) ? e : new PyException(exc);
                 }
             }
         }
@@ -604,6 +610,21 @@ public sealed partial class PyThreadState
                 {
                     var it = s[sp - 1]!;
                     frame.Ip = ip; frame.Sp = sp;
+                    if (it is PyGenerator { Frame: { } gf, Running: false } gen && Depth < Interp.RecursionLimit)
+                    {
+                        // A for loop over a generator runs the generator's frame in
+                        // this loop (3.12's FOR_ITER_GEN): its yield comes back here
+                        // without a nested dispatch loop per item.
+                        if (gen.Started) Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(gf.Slots), gf.Sp++) = PyNone.Instance.NewRef();
+                        gen.Started = true;
+                        gen.Running = true;
+                        Depth++;
+                        gf.IsEntry = false;
+                        gf.ResumedInline = true;
+                        gf.Back = frame;
+                        frame = gf;
+                        goto load_frame;
+                    }
                     var next = it.Type.IsHeapType ? Ops.Next(it) : it.Next();
                     if (next is not null) { s[sp++] = next; continue; }
                     s[--sp] = null;
@@ -766,6 +787,14 @@ public sealed partial class PyThreadState
                 {
                     var v = s[--sp]!; s[sp] = null;
                     frame.Ip = ip; frame.Sp = sp;
+                    if (frame.ResumedInline)
+                    {
+                        // Back to the FOR_ITER that resumed this frame: the value is its next item.
+                        var consumer = LeaveInlineGenerator(frame);
+                        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(consumer.Slots), consumer.Sp++) = v;
+                        frame = consumer;
+                        goto load_frame;
+                    }
                     LastExit = FrameExit.Yielded;
                     return v;
                 }
@@ -850,6 +879,21 @@ public sealed partial class PyThreadState
             if (frame.Generator is not null)
             {
                 frame.Ip = ip; frame.Sp = sp;
+                if (frame.ResumedInline)
+                {
+                    // The generator is exhausted: its FOR_ITER drops it and leaves the
+                    // loop, and the return value goes nowhere (as StopIteration's does).
+                    var gen = frame.Generator;
+                    var consumer = LeaveInlineGenerator(frame);
+                    FinishGenerator(gen);
+                    Refs.Dec<TRefs>(result, tid);
+                    var it = consumer.Slots[--consumer.Sp]!;
+                    consumer.Slots[consumer.Sp] = null;
+                    consumer.Ip = (consumer.Code.Quickened![consumer.Ip - 1]) >>> 8; // FOR_ITER's exit target
+                    Refs.Dec<TRefs>(it, tid);
+                    frame = consumer;
+                    goto load_frame;
+                }
                 LastExit = FrameExit.Returned;
                 return result;
             }

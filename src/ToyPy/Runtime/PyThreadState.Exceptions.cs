@@ -14,7 +14,7 @@ public sealed partial class PyThreadState
     /// Returns false when the exception leaves the entry frame (the caller
     /// rethrows it). The PyException's reference moves to the handler's stack.
     /// </summary>
-    private bool Unwind(ref Frame frame, PyBaseException exc, bool addTraceback)
+    private bool Unwind(ref Frame frame, ref PyBaseException exc, bool addTraceback)
     {
         if (addTraceback && HandledException is PyBaseException handled && !ReferenceEquals(handled, exc) && exc.Context is null)
         {
@@ -46,8 +46,18 @@ public sealed partial class PyThreadState
             }
             bool wasEntry = frame.IsEntry;
             var back = frame.Back;
-            if (frame.Generator is not null)
+            if (frame.Generator is { } gen)
             {
+                if (frame.ResumedInline)
+                {
+                    // A generator run by its consumer's FOR_ITER ends with the exception:
+                    // release it as ResumeGenerator would and go on unwinding in the consumer.
+                    frame = LeaveInlineGenerator(frame);
+                    FinishGenerator(gen);
+                    CurrentFrame = frame;
+                    if (exc.Type.IsSubtypeOf(ExceptionTypes.StopIteration)) exc = StopIterationInGenerator(exc);
+                    continue;
+                }
                 // The generator's frame finished with an exception; ResumeGenerator releases it.
                 return false;
             }
@@ -84,14 +94,16 @@ public sealed partial class PyThreadState
             return null;
         }
         if (gen.Running) { exc?.Decref(); throw Exc.New(ExceptionTypes.ValueError, "generator already executing"); }
-        if (!System.Runtime.CompilerServices.RuntimeHelpers.TryEnsureSufficientExecutionStack() || Depth >= Interp.RecursionLimit)
+        if (Depth >= Interp.RecursionLimit || !HostStackAllowsNesting())
         {
             exc?.Decref();
             throw Exc.RecursionError("maximum recursion depth exceeded");
         }
         if (gen.Started && exc is null)
         {
-            frame.Slots[frame.Sp++] = (value ?? PyNone.Instance).NewRef();
+            // An unchecked store: a covariant array store would pay a type check on every next().
+            System.Runtime.CompilerServices.Unsafe.Add(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(frame.Slots), frame.Sp++)
+                = (value ?? PyNone.Instance).NewRef();
         }
         gen.Started = true;
         gen.Running = true;
@@ -104,7 +116,7 @@ public sealed partial class PyThreadState
             {
                 // Raise at the point of suspension: unwind inside the generator frame first.
                 var f = frame;
-                if (!Unwind(ref f, exc, true)) throw new PyException(exc);
+                if (!Unwind(ref f, ref exc, true)) throw new PyException(exc);
                 result = Run(frame);
             }
             else result = Run(frame);
@@ -119,13 +131,7 @@ public sealed partial class PyThreadState
         catch (PyException e)
         {
             FinishGenerator(gen);
-            if (e.Value.Type.IsSubtypeOf(ExceptionTypes.StopIteration))
-            {
-                // PEP 479: StopIteration raised inside a generator becomes RuntimeError.
-                var rt = new PyBaseException(ExceptionTypes.RuntimeError, PyTuple.Create(PyStr.FromString("generator raised StopIteration")));
-                rt.Cause = e.Value; rt.Context = e.Value.NewRef(); rt.SuppressContext = true;
-                throw new PyException(rt);
-            }
+            if (e.Value.Type.IsSubtypeOf(ExceptionTypes.StopIteration)) throw new PyException(StopIterationInGenerator(e.Value));
             throw;
         }
         finally
@@ -133,6 +139,25 @@ public sealed partial class PyThreadState
             gen.Running = false;
             Depth--;
         }
+    }
+
+    /// <summary>PEP 479: StopIteration raised inside a generator becomes RuntimeError (taking over the reference to it).</summary>
+    private static PyBaseException StopIterationInGenerator(PyBaseException stop)
+    {
+        var rt = new PyBaseException(ExceptionTypes.RuntimeError, PyTuple.Create(PyStr.FromString("generator raised StopIteration")));
+        rt.Cause = stop; rt.Context = stop.NewRef(); rt.SuppressContext = true;
+        return rt;
+    }
+
+    /// <summary>A generator frame resumed by FOR_ITER in its consumer's loop suspends or ends: back to the consumer frame.</summary>
+    private Frame LeaveInlineGenerator(Frame frame)
+    {
+        frame.ResumedInline = false;
+        frame.Generator!.Running = false;
+        Depth--;
+        var consumer = frame.Back!;
+        frame.Back = null;
+        return consumer;
     }
 
     private static void FinishGenerator(PyGenerator gen)

@@ -168,10 +168,18 @@ public sealed partial class PyThreadState
         return Run(frame);
     }
 
+    /// <summary>
+    /// Whether the .NET stack has room for one more nested dispatch loop (host
+    /// code calling Python: a builtin's callback, a generator's next()). Every
+    /// nesting also pushes a Python frame, so below 64 frames the nesting is
+    /// shallow by construction and the stack probe is skipped.
+    /// </summary>
+    internal bool HostStackAllowsNesting() => Depth <= 64 || RuntimeHelpers.TryEnsureSufficientExecutionStack();
+
     /// <summary>Call a Python function from host code (a nested dispatch loop).</summary>
     public PyObject CallFunction(PyFunction f, ReadOnlySpan<PyObject> args, PyTuple? kwnames)
     {
-        if (!RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        if (!HostStackAllowsNesting())
             throw Exc.RecursionError("maximum recursion depth exceeded");
         var code = f.Code;
         if ((code.Flags & CodeFlags.Generator) != 0)
