@@ -17,8 +17,18 @@ public sealed partial class PyList : PySubclassable
     /// <summary>A list that STEALS the references in items.</summary>
     public static PyList FromArrayStealing(PyObject[] items, int count)
     {
+        // Stores into Items skip the covariance check (ObjectArrays): a PyStr[]
+        // passed in as PyObject[] must not become a list's storage.
+        if (items.GetType() != typeof(PyObject[])) items = ExactCopy(items);
         var l = new PyList(0) { Items = items, Count = count };
         return l;
+    }
+
+    private static PyObject[] ExactCopy(PyObject[] items)
+    {
+        var copy = new PyObject[items.Length];
+        Array.Copy(items, copy, items.Length);
+        return copy;
     }
 
     public PyObject this[int i] => Items[i];
@@ -117,6 +127,7 @@ public sealed partial class PyList : PySubclassable
     private PyObject[] RestoreItemsCore(PyObject[] items, int count)
     {
         var added = Items.AsSpan(0, Count).ToArray();
+        if (items.GetType() != typeof(PyObject[])) items = ExactCopy(items);
         Items = items; Count = count;
         return added;
     }
@@ -126,14 +137,14 @@ public sealed partial class PyList : PySubclassable
     {
         if (Count == Items.Length) Grow(Count + 1);
         item.Incref();
-        Items[Count++] = item;
+        ObjectArrays.Store(Items, Count++, item);
     }
 
     /// <summary>Append an item whose reference the list takes over.</summary>
     private void AppendStealingCore(PyObject item)
     {
         if (Count == Items.Length) Grow(Count + 1);
-        Items[Count++] = item;
+        ObjectArrays.Store(Items, Count++, item);
     }
 
     public void Grow(int min)
@@ -149,7 +160,7 @@ public sealed partial class PyList : PySubclassable
         if (Count == Items.Length) Grow(Count + 1);
         Array.Copy(Items, index, Items, index + 1, Count - index);
         item.Incref();
-        Items[index] = item;
+        ObjectArrays.Store(Items, index, item);
         Count++;
     }
 
@@ -180,13 +191,13 @@ public sealed partial class PyList : PySubclassable
         {
             int n = l.Count; // l may be this list
             if (Count + n > Items.Length) Grow(Count + n);
-            for (int i = 0; i < n; i++) { var o = l.Items[i]; o.Incref(); Items[Count++] = o; }
+            for (int i = 0; i < n; i++) { var o = l.Items[i]; o.Incref(); ObjectArrays.Store(Items, Count++, o); }
             return;
         }
         if (iterable is PyTuple t)
         {
             if (Count + t.Count > Items.Length) Grow(Count + t.Count);
-            foreach (var o in t.Items) { o.Incref(); Items[Count++] = o; }
+            foreach (var o in t.Items) { o.Incref(); ObjectArrays.Store(Items, Count++, o); }
             return;
         }
         var it = Ops.GetIter(iterable);
@@ -347,7 +358,7 @@ public sealed partial class PyList : PySubclassable
         long idx = NormIndex(key, "assignment");
         var old = Items[idx];
         value.Incref();
-        Items[idx] = value;
+        ObjectArrays.Store(Items, idx, value);
         old.Decref();
     }
 
@@ -405,7 +416,7 @@ public sealed partial class PyList : PySubclassable
             {
                 var old = Items[j];
                 seq.Items[k].Incref();
-                Items[j] = seq.Items[k];
+                ObjectArrays.Store(Items, j, seq.Items[k]);
                 old.Decref();
             }
         }

@@ -46,7 +46,7 @@ public sealed partial class PyTuple : PyObject
     public static PyTuple FromSpan(ReadOnlySpan<PyObject> items)
     {
         var t = Allocate(items.Length);
-        for (int i = 0; i < items.Length; i++) { items[i].Incref(); t.Items[i] = items[i]; }
+        for (int i = 0; i < items.Length; i++) { items[i].Incref(); ObjectArrays.Store(t.Items, i, items[i]); }
         return t;
     }
 
@@ -125,8 +125,8 @@ public sealed partial class PyTuple : PyObject
         {
             if (other is not PyTuple o) throw Exc.TypeError($"can only concatenate tuple (not \"{other.Type.Name}\") to tuple");
             var t = Allocate(Items.Length + o.Items.Length);
-            for (int i = 0; i < Items.Length; i++) t.Items[i] = Items[i].NewRef();
-            for (int i = 0; i < o.Items.Length; i++) t.Items[Items.Length + i] = o.Items[i].NewRef();
+            for (int i = 0; i < Items.Length; i++) ObjectArrays.Store(t.Items, i, Items[i].NewRef());
+            for (int i = 0; i < o.Items.Length; i++) ObjectArrays.Store(t.Items, Items.Length + i, o.Items[i].NewRef());
             return t;
         }
         if (op == BinaryOperation.Multiply && other is PyInt n)
@@ -135,7 +135,7 @@ public sealed partial class PyTuple : PyObject
             if (count * Items.Length > int.MaxValue / 4) throw Exc.New(ExceptionTypes.MemoryError, PyTuple.Empty());
             var t = Allocate((int)(count * Items.Length));
             for (int k = 0; k < count; k++)
-                for (int i = 0; i < Items.Length; i++) t.Items[k * Items.Length + i] = Items[i].NewRef();
+                for (int i = 0; i < Items.Length; i++) ObjectArrays.Store(t.Items, k * Items.Length + i, Items[i].NewRef());
             return t;
         }
         return PyNotImplemented.Instance.NewRef();
@@ -160,7 +160,7 @@ public sealed partial class PyTuple : PyObject
         {
             sl.Indices(Items.Length, out long start, out _, out long step, out long len);
             var t = Allocate((int)len);
-            for (long k = 0, j = start; k < len; k++, j += step) t.Items[k] = Items[j].NewRef();
+            for (long k = 0, j = start; k < len; k++, j += step) ObjectArrays.Store(t.Items, k, Items[j].NewRef());
             return t;
         }
         if (Ops.TryIndex(key, out long ix)) { using var tmp = new TempRef(PyInt.FromLong(ix)); return GetItem(tmp.Value); }

@@ -1565,7 +1565,7 @@ public sealed partial class PyThreadState
     private int OpBuildTuple(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
         var t = PyTuple.Allocate(arg);
-        for (int i = arg - 1; i >= 0; i--) { t.Items[i] = s[--sp]!; s[sp] = null; }
+        for (int i = arg - 1; i >= 0; i--) { ObjectArrays.Store(t.Items, i, s[--sp]!); s[sp] = null; }
         s[sp++] = t;
         return sp;
     }
@@ -1574,7 +1574,7 @@ public sealed partial class PyThreadState
     private int OpBuildList(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
         var items = new PyObject[Math.Max(arg, 4)];
-        for (int i = arg - 1; i >= 0; i--) { items[i] = s[--sp]!; s[sp] = null; }
+        for (int i = arg - 1; i >= 0; i--) { ObjectArrays.Store(items, i, s[--sp]!); s[sp] = null; }
         s[sp++] = PyList.FromArrayStealing(items, arg);
         return sp;
     }
