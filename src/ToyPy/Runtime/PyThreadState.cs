@@ -28,8 +28,29 @@ public sealed partial class PyThreadState
     public string Name;
     public readonly int ManagedThreadId;
 
-    /// <summary>The innermost running frame (null when no Python code runs on this thread).</summary>
-    public Frame? CurrentFrame;
+    /// <summary>
+    /// The innermost running frame (null when no Python code runs on this
+    /// thread). The dispatch loop publishes it on every call and return; for
+    /// one of this thread's pooled frames it is kept as the pool index, since
+    /// storing an int costs no GC write barrier and storing a reference does.
+    /// </summary>
+    public Frame? CurrentFrame
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _currentPooled >= 0 ? _framePool[_currentPooled] : _currentOther;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        set
+        {
+            if (value is { PoolIndex: >= 0 } pooled) _currentPooled = pooled.PoolIndex;
+            else
+            {
+                _currentPooled = -1;
+                if (!ReferenceEquals(_currentOther, value)) _currentOther = value;
+            }
+        }
+    }
+    private int _currentPooled = -1;
+    private Frame? _currentOther;
 
     /// <summary>Python frames active on this thread, for RecursionError.</summary>
     public int Depth;
