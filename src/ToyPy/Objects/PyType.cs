@@ -46,6 +46,10 @@ public sealed class PyType : PyObject
     /// <summary>The current type-version tag: changes whenever any type's dict changes.</summary>
     public static int Version => Volatile.Read(ref s_version);
 
+    /// <summary>The __init__ a call of this class runs inline (the VM's cache; borrowed), valid while Version equals InlineInitVersion.</summary>
+    internal PyFunction? InlineInitCache;
+    internal int InlineInitVersion = -1;
+
     /// <summary>
     /// An immutable snapshot of lookups made under one type version. Readers
     /// never lock: a miss builds a new snapshot with one more entry and

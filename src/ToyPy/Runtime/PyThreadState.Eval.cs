@@ -1338,10 +1338,16 @@ public sealed partial class PyThreadState
     /// <summary>The __init__ to run inline for a call of this class, or null when the call must go through type.__call__.</summary>
     private static PyFunction? InlineInit(PyType cls)
     {
-        if (cls.Alloc != (AllocFn)PyTypes.Object.Alloc!) return null;
-        if (cls.Lookup("__init__") is not PyFunction init || (init.Code.Flags & CodeFlags.Generator) != 0) return null;
-        if (TypeAttributes.IsUserNew(cls.Lookup("__new__"))) return null;
-        return init;
+        // Two MRO lookups per instantiation otherwise: remembered until any type changes.
+        int version = PyType.Version;
+        if (cls.InlineInitVersion == version) return cls.InlineInitCache;
+        PyFunction? found = null;
+        if (cls.Alloc == (AllocFn)PyTypes.Object.Alloc! && cls.Lookup("__init__") is PyFunction init
+            && (init.Code.Flags & CodeFlags.Generator) == 0 && !TypeAttributes.IsUserNew(cls.Lookup("__new__")))
+            found = init;
+        cls.InlineInitCache = found; // borrowed: the class's dict owns it while the version holds
+        cls.InlineInitVersion = version;
+        return found;
     }
 
     /// <summary>
@@ -1351,6 +1357,23 @@ public sealed partial class PyThreadState
     [MethodImpl(MethodImplOptions.NoInlining)]
     private Frame PushInitFrame(PyType cls, PyFunction init, Span<PyObject?> s, int baseIdx, int argc, PyTuple? kw)
     {
+        if (kw is null && init.ExactArgCount == argc + 1)
+        {
+            // Positional arguments only: self and the arguments go straight into __init__'s slots.
+            init.Incref();
+            Frame frame;
+            try { frame = PushFrame(init.Code, init, init.Globals, init.Builtins, null); }
+            catch { Decref(init); throw; }
+            var self = new PyInstance(cls);
+            self.Incref(); // one reference in slot 0, one in InitInstance (the call's result)
+            Span<PyObject?> slots = frame.Slots;
+            slots[0] = self;
+            for (int i = 0; i < argc; i++) { slots[1 + i] = s[baseIdx + 2 + i]; s[baseIdx + 2 + i] = null; }
+            s[baseIdx + 1] = null;
+            Decref(cls);
+            frame.InitInstance = self;
+            return frame;
+        }
         var instance = new PyInstance(cls);
         s[baseIdx] = init.NewRef();
         s[baseIdx + 1] = instance;
