@@ -308,20 +308,22 @@ public sealed partial class PyThreadState
 
                 case OpCode.LoadGlobal:
                 {
-                    // Inline cache (3.11's LOAD_GLOBAL specialisation): valid while
-                    // neither the globals nor the builtins dict has changed.
+                    // Inline cache (3.11's LOAD_GLOBAL_MODULE / _BUILTIN): valid while
+                    // the globals dict has not changed, and for a name found in the
+                    // builtins (BuiltinsVersion >= 0) while the builtins have not either.
                     PyObject v;
                     var cache = co.InlineCache;
                     var globals = frame.Globals;
                     if (cache is not null && cache[ip - 1] is GlobalCacheEntry e && ReferenceEquals(e.Globals, globals)
-                        && e.GlobalsVersion == globals.Version && e.BuiltinsVersion == frame.Builtins.Version)
+                        && e.GlobalsVersion == globals.Version && (e.BuiltinsVersion < 0 || e.BuiltinsVersion == frame.Builtins.Version))
                         v = e.Value;
                     else
                     {
                         var name = names[arg >> 1];
-                        v = globals.GetItemStr(name) ?? frame.Builtins.GetItemStr(name) ?? throw NameNotDefined(name);
+                        var inGlobals = globals.GetItemStr(name);
+                        v = inGlobals ?? frame.Builtins.GetItemStr(name) ?? throw NameNotDefined(name);
                         cache ??= co.InlineCache = new object?[code.Length];
-                        cache[ip - 1] = new GlobalCacheEntry(globals, globals.Version, frame.Builtins.Version, v);
+                        cache[ip - 1] = new GlobalCacheEntry(globals, globals.Version, inGlobals is null ? frame.Builtins.Version & int.MaxValue : -1, v);
                     }
                     if ((arg & 1) != 0) s[sp++] = null;
                     // --free-threaded: a counted value must be re-read with the dict
@@ -1740,11 +1742,19 @@ public sealed partial class PyThreadState
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TypeAttrEntry TypeAttr(CodeObject co, int index, PyType tp, PyStr name)
     {
         var cache = co.InlineCache;
         if (cache is not null && cache[index] is TypeAttrEntry e && ReferenceEquals(e.Type, tp) && e.Version == PyType.Version)
             return e;
+        return TypeAttrMiss(co, index, tp, name);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static TypeAttrEntry TypeAttrMiss(CodeObject co, int index, PyType tp, PyStr name)
+    {
+        TypeAttrEntry e;
         int version = PyType.Version;
         var descr = tp.Lookup(name.Value);
         bool plainGet = !tp.IsHeapType || tp.Lookup("__getattribute__") is not PyFunction;
