@@ -89,6 +89,15 @@ public sealed partial class PyThreadState
         return e;
     }
 
+    /// <summary>STORE_FAST of a new reference, for instructions that fuse it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreLocal<TRefs>(Span<PyObject?> s, int index, PyObject value, int tid) where TRefs : struct, IRefPolicy
+    {
+        var old = s[index];
+        s[index] = value;
+        if (old is not null) Refs.Dec<TRefs>(old, tid);
+    }
+
     /// <summary>COMPARE_OP on two machine-size ints.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool CompareLongs(long x, long y, int op) => (ComparisonOperation)op switch
@@ -428,6 +437,16 @@ public sealed partial class PyThreadState
                     var a = s[sp - 2]!;
                     var b = s[sp - 1]!;
                     var r = ArithmeticFast<TRefs>(a, b, arg, intType, floatType, smallInts, tid);
+                    if (r is not null && (OpCode)(code[ip] & 0xFF) == OpCode.StoreFast)
+                    {
+                        // `total += x`: the result goes straight to the local.
+                        int target = code[ip] >>> 8;
+                        ip++;
+                        s[--sp] = null; s[--sp] = null;
+                        Refs.Dec<TRefs>(a, tid); Refs.Dec<TRefs>(b, tid);
+                        StoreLocal<TRefs>(s, target, r, tid);
+                        continue;
+                    }
                     if (r is null)
                     {
                         // `s += t` where s is referenced only by the local being assigned
@@ -463,6 +482,14 @@ public sealed partial class PyThreadState
                         frame.LastI = ip + 1; // an error (ZeroDivisionError) is the BINARY_OP's
                         if (ArithmeticFast<TRefs>(a, b, code[ip + 1] >>> 8, intType, floatType, smallInts, tid) is { } r)
                         {
+                            int after = code[ip + 2];
+                            if ((OpCode)(after & 0xFF) == OpCode.StoreFast)
+                            {
+                                // `i += 1`, `x = a * b`: the STORE_FAST that follows is done here too.
+                                ip += 3;
+                                StoreLocal<TRefs>(s, after >>> 8, r, tid);
+                                continue;
+                            }
                             ip += 2;
                             s[sp++] = r;
                             continue;
@@ -478,6 +505,15 @@ public sealed partial class PyThreadState
                     frame.LastI = ip; // an error is the BINARY_OP's
                     if (ArithmeticFast<TRefs>(a, consts[arg], code[ip] >>> 8, intType, floatType, smallInts, tid) is { } r)
                     {
+                        int after = code[ip + 1];
+                        if ((OpCode)(after & 0xFF) == OpCode.StoreFast)
+                        {
+                            ip += 2;
+                            s[--sp] = null;
+                            Refs.Dec<TRefs>(a, tid);
+                            StoreLocal<TRefs>(s, after >>> 8, r, tid);
+                            continue;
+                        }
                         ip++;
                         s[sp - 1] = r;
                         Refs.Dec<TRefs>(a, tid);
