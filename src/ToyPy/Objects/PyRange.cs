@@ -88,13 +88,16 @@ public sealed class PyRangeIterator : PyObject
     private long _remaining;
     public PyRangeIterator(long start, long step, long len) : base(PyTypes.Iterator) { _next = start; _step = step; _remaining = len; }
     public override PyObject GetIter() => NewRef();
-    public override PyObject? Next()
+    public override PyObject? Next() => TryNext(out long v) ? PyInt.FromLong(v) : null;
+
+    /// <summary>The next value as a machine int (FOR_ITER's range fast path), false when exhausted.</summary>
+    internal bool TryNext(out long value)
     {
-        if (_remaining <= 0) return null;
+        value = _next;
+        if (_remaining <= 0) return false;
         _remaining--;
-        long v = _next;
         _next += _step;
-        return PyInt.FromLong(v);
+        return true;
     }
     public override PyStr Repr() => PyStr.FromString($"<range_iterator object at 0x{Heap.Address(this):x}>");
 }

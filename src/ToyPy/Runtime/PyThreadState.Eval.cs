@@ -647,6 +647,27 @@ public sealed partial class PyThreadState
                 case OpCode.ForIter:
                 {
                     var it = s[sp - 1]!;
+                    if (it is PyRangeIterator range)
+                    {
+                        // 3.12's FOR_ITER_RANGE: no call, and the value goes straight
+                        // to the loop variable when STORE_FAST follows.
+                        if (range.TryNext(out long n))
+                        {
+                            var v = IntResult<TRefs>(n, smallInts, tid);
+                            int after = code[ip];
+                            if ((OpCode)(after & 0xFF) == OpCode.StoreFast)
+                            {
+                                ip++;
+                                StoreLocal<TRefs>(s, after >>> 8, v, tid);
+                            }
+                            else s[sp++] = v;
+                            continue;
+                        }
+                        s[--sp] = null;
+                        Refs.Dec<TRefs>(it, tid);
+                        ip = arg;
+                        continue;
+                    }
                     frame.Ip = ip; frame.Sp = sp;
                     if (it is PyGenerator { Frame: { } gf, Running: false } gen && Depth < Interp.RecursionLimit)
                     {
