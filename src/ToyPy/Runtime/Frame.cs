@@ -72,8 +72,11 @@ public sealed class Frame
     public void Clear() => Clear(Math.Min(Slots.Length, StackBase + Code.StackSize + 1));
 
     /// <summary>Release the frame's references; slots at and above `end` are known to be empty (a normal return leaves an empty stack).</summary>
+    public void Clear(int end) => Clear<PlainRefs>(end, 0);
+
+    /// <summary>Clear with the dispatch loop's count policy (the return path), so no update goes through the mode test.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    public void Clear(int end)
+    internal void Clear<TRefs>(int end, int tid) where TRefs : struct, IRefPolicy
     {
         if (!Live) return;
         Live = false;
@@ -81,19 +84,30 @@ public sealed class Frame
         for (int i = 0; i < end; i++)
         {
             var o = slots[i];
-            if (o is not null) { slots[i] = null; o.Decref(); }
+            if (o is not null) { slots[i] = null; Dec<TRefs>(o, tid); }
         }
         // Function, Code, Globals and Builtins stay in place (a dead frame is never
         // walked): the next Init of this pooled frame then usually stores nothing.
         var l = Locals; Locals = null;
         var init = InitInstance; InitInstance = null;
-        Function?.Decref();
-        l?.Decref();
-        init?.Decref();
+        if (Function is { } f) Dec<TRefs>(f, tid);
+        if (l is not null) Dec<TRefs>(l, tid);
+        if (init is not null) Dec<TRefs>(init, tid);
         // A pooled frame keeps Back: its next caller is usually the same pooled
         // frame, and the store the next call skips would cost a write barrier.
         if (PoolIndex < 0) Back = null;
         Generator = null;
+    }
+
+    /// <summary>
+    /// A count update under TRefs; outside the loop (TRefs = PlainRefs from the
+    /// untyped Clear) the mode is still honoured through Decref.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void Dec<TRefs>(PyObject o, int tid) where TRefs : struct, IRefPolicy
+    {
+        if (TRefs.Racy || TRefs.Biased) Refs.Dec<TRefs>(o, tid);
+        else o.Decref();
     }
 
     /// <summary>Visit every reference the frame owns (for the refcount audit).</summary>

@@ -958,7 +958,7 @@ public sealed partial class PyThreadState
             }
             var back = frame.Back;
             bool entry = frame.IsEntry;
-            PopFrameAfterReturn(frame, sp);
+            PopFrameAfterReturn<TRefs>(frame, sp, tid);
             if (entry)
             {
                 LastExit = FrameExit.Returned;

@@ -148,9 +148,9 @@ public sealed partial class PyThreadState
 
     /// <summary>PopFrame after a normal return: only slots below sp can hold references.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void PopFrameAfterReturn(Frame frame, int sp)
+    internal void PopFrameAfterReturn<TRefs>(Frame frame, int sp, int tid) where TRefs : struct, IRefPolicy
     {
-        frame.Clear(sp);
+        frame.Clear<TRefs>(sp, tid);
         if (frame.PoolIndex >= 0)
         {
             _poolTop--;
