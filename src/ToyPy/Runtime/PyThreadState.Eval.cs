@@ -98,6 +98,16 @@ public sealed partial class PyThreadState
         if (old is not null) Refs.Dec<TRefs>(old, tid);
     }
 
+    /// <summary>Both operands are exact ints that fit a long: the compare and arithmetic fast paths.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool BothMachineInts(PyObject a, PyObject b, PyType intType) =>
+        a.Type == intType && b.Type == intType && !Unsafe.As<PyInt>(a).IsBig && !Unsafe.As<PyInt>(b).IsBig;
+
+    /// <summary>Where a compare fused with its POP_JUMP_IF_FALSE/TRUE goes on: the jump's target, or the instruction after it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int BranchTarget(bool condition, int jump, int next) =>
+        condition == ((OpCode)(jump & 0xFF) == OpCode.PopJumpIfTrue) ? jump >>> 8 : next;
+
     /// <summary>COMPARE_OP on two machine-size ints.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool CompareLongs(long x, long y, int op) => (ComparisonOperation)op switch
@@ -118,7 +128,7 @@ public sealed partial class PyThreadState
         where TRefs : struct, IRefPolicy
     {
         var op = arg >= (int)BinaryOperation.InplaceAdd ? (BinaryOperation)(arg - (int)BinaryOperation.InplaceAdd) : (BinaryOperation)arg;
-        if (a.Type == intType && b.Type == intType && !Unsafe.As<PyInt>(a).IsBig && !Unsafe.As<PyInt>(b).IsBig)
+        if (BothMachineInts(a, b, intType))
         {
             long x = Unsafe.As<PyInt>(a).Value, y = Unsafe.As<PyInt>(b).Value;
             if (op == BinaryOperation.Add)
@@ -263,15 +273,13 @@ public sealed partial class PyThreadState
                 {
                     var a = s[sp - 2]!;
                     var b = s[sp - 1]!;
-                    if (a.Type == intType && b.Type == intType && !Unsafe.As<PyInt>(a).IsBig && !Unsafe.As<PyInt>(b).IsBig)
+                    if (BothMachineInts(a, b, intType))
                     {
                         bool t = CompareLongs(Unsafe.As<PyInt>(a).Value, Unsafe.As<PyInt>(b).Value, arg);
                         s[--sp] = null; s[--sp] = null;
                         Refs.Dec<TRefs>(a, tid); Refs.Dec<TRefs>(b, tid);
                         // The jump that follows decides on t without a bool object.
-                        int jump = code[ip];
-                        ip++;
-                        if (t == ((OpCode)(jump & 0xFF) == OpCode.PopJumpIfTrue)) ip = jump >>> 8;
+                        ip = BranchTarget(t, code[ip], ip + 1);
                         continue;
                     }
                     // Anything else: an ordinary COMPARE_OP; the jump then runs as written.
@@ -527,14 +535,12 @@ public sealed partial class PyThreadState
                 {
                     var a = s[sp - 1]!;
                     var b = consts[arg];
-                    if (a.Type == intType && b.Type == intType && !Unsafe.As<PyInt>(a).IsBig && !Unsafe.As<PyInt>(b).IsBig)
+                    if (BothMachineInts(a, b, intType))
                     {
                         bool t = CompareLongs(Unsafe.As<PyInt>(a).Value, Unsafe.As<PyInt>(b).Value, code[ip] >>> 8);
                         s[--sp] = null;
                         Refs.Dec<TRefs>(a, tid);
-                        int jump = code[ip + 1];
-                        ip += 2;
-                        if (t == ((OpCode)(jump & 0xFF) == OpCode.PopJumpIfTrue)) ip = jump >>> 8;
+                        ip = BranchTarget(t, code[ip + 1], ip + 2);
                         continue;
                     }
                     goto case OpCode.LoadConst;
@@ -546,13 +552,10 @@ public sealed partial class PyThreadState
                     var a = s[arg];
                     int second = code[ip];
                     var b = (OpCode)(word & 0xFF) == OpCode.CompareFastConstJump ? consts[second >>> 8] : s[second >>> 8];
-                    if (a is not null && b is not null && a.Type == intType && b.Type == intType
-                        && !Unsafe.As<PyInt>(a).IsBig && !Unsafe.As<PyInt>(b).IsBig)
+                    if (a is not null && b is not null && BothMachineInts(a, b, intType))
                     {
                         bool t = CompareLongs(Unsafe.As<PyInt>(a).Value, Unsafe.As<PyInt>(b).Value, code[ip + 1] >>> 8);
-                        int jump = code[ip + 2];
-                        ip += 3;
-                        if (t == ((OpCode)(jump & 0xFF) == OpCode.PopJumpIfTrue)) ip = jump >>> 8;
+                        ip = BranchTarget(t, code[ip + 2], ip + 3);
                         continue;
                     }
                     goto case OpCode.LoadFast;
@@ -579,7 +582,7 @@ public sealed partial class PyThreadState
                     var a = s[sp - 2]!;
                     var b = s[sp - 1]!;
                     PyObject r;
-                    if (a.Type == intType && b.Type == intType && !Unsafe.As<PyInt>(a).IsBig && !Unsafe.As<PyInt>(b).IsBig)
+                    if (BothMachineInts(a, b, intType))
                     {
                         bool t = CompareLongs(Unsafe.As<PyInt>(a).Value, Unsafe.As<PyInt>(b).Value, arg);
                         r = t ? trueObj : falseObj;
