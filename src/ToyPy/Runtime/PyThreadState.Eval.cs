@@ -89,6 +89,44 @@ public sealed partial class PyThreadState
         return e;
     }
 
+    /// <summary>
+    /// Storing int v into local `index` when the int there is referenced by that
+    /// slot alone: give the old object the new value instead of freeing it and
+    /// taking another from the free list (which is all that would happen: no
+    /// finalizer, no other holder to notice). GIL build only, where the count is
+    /// exact; never for the shared small ints.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool ReuseLocalInt<TRefs>(Span<PyObject?> s, int index, long v, PyType intType) where TRefs : struct, IRefPolicy
+    {
+        if (TRefs.Racy || TRefs.Biased) return false;
+        if ((ulong)(v - PyInt.SmallMin) <= (ulong)(PyInt.SmallMax - PyInt.SmallMin)) return false;
+        var old = s[index];
+        if (old is null || old.RefCount != 1 || old.Type != intType || Unsafe.As<PyInt>(old).IsBig) return false;
+        Unsafe.As<PyInt>(old).Value = v;
+        return true;
+    }
+
+    /// <summary>a + b or a - b (also in place) on two machine ints, when it does not overflow.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool AddSubLongs(PyObject a, PyObject b, int op, PyType intType, out long result)
+    {
+        result = 0;
+        if (!BothMachineInts(a, b, intType)) return false;
+        long x = Unsafe.As<PyInt>(a).Value, y = Unsafe.As<PyInt>(b).Value;
+        if (op is (int)BinaryOperation.Add or (int)BinaryOperation.InplaceAdd)
+        {
+            result = x + y;
+            return ((x ^ result) & (y ^ result)) >= 0;
+        }
+        if (op is (int)BinaryOperation.Subtract or (int)BinaryOperation.InplaceSubtract)
+        {
+            result = x - y;
+            return ((x ^ y) & (x ^ result)) >= 0;
+        }
+        return false;
+    }
+
     /// <summary>STORE_FAST of a new reference, for instructions that fuse it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreLocal<TRefs>(Span<PyObject?> s, int index, PyObject value, int tid) where TRefs : struct, IRefPolicy
@@ -444,6 +482,17 @@ public sealed partial class PyThreadState
                 {
                     var a = s[sp - 2]!;
                     var b = s[sp - 1]!;
+                    if ((OpCode)(code[ip] & 0xFF) == OpCode.StoreFast && AddSubLongs(a, b, arg, intType, out long sum))
+                    {
+                        // `total += x` on machine ints: the local's own int may take the value.
+                        int target = code[ip] >>> 8;
+                        ip++;
+                        s[--sp] = null; s[--sp] = null;
+                        Refs.Dec<TRefs>(a, tid); Refs.Dec<TRefs>(b, tid);
+                        if (!ReuseLocalInt<TRefs>(s, target, sum, intType))
+                            StoreLocal<TRefs>(s, target, IntResult<TRefs>(sum, smallInts, tid), tid);
+                        continue;
+                    }
                     var r = ArithmeticFast<TRefs>(a, b, arg, intType, floatType, smallInts, tid);
                     if (r is not null && (OpCode)(code[ip] & 0xFF) == OpCode.StoreFast)
                     {
@@ -487,10 +536,18 @@ public sealed partial class PyThreadState
                     var b = (OpCode)(word & 0xFF) == OpCode.BinaryFastConst ? consts[second >>> 8] : s[second >>> 8];
                     if (a is not null && b is not null)
                     {
+                        int after = code[ip + 2];
+                        if ((OpCode)(after & 0xFF) == OpCode.StoreFast && AddSubLongs(a, b, code[ip + 1] >>> 8, intType, out long sum))
+                        {
+                            // `i += 1`: computed before the local's int is reused for the result.
+                            ip += 3;
+                            if (!ReuseLocalInt<TRefs>(s, after >>> 8, sum, intType))
+                                StoreLocal<TRefs>(s, after >>> 8, IntResult<TRefs>(sum, smallInts, tid), tid);
+                            continue;
+                        }
                         frame.LastI = ip + 1; // an error (ZeroDivisionError) is the BINARY_OP's
                         if (ArithmeticFast<TRefs>(a, b, code[ip + 1] >>> 8, intType, floatType, smallInts, tid) is { } r)
                         {
-                            int after = code[ip + 2];
                             if ((OpCode)(after & 0xFF) == OpCode.StoreFast)
                             {
                                 // `i += 1`, `x = a * b`: the STORE_FAST that follows is done here too.
@@ -656,14 +713,14 @@ public sealed partial class PyThreadState
                         // to the loop variable when STORE_FAST follows.
                         if (range.TryNext(out long n))
                         {
-                            var v = IntResult<TRefs>(n, smallInts, tid);
                             int after = code[ip];
                             if ((OpCode)(after & 0xFF) == OpCode.StoreFast)
                             {
                                 ip++;
-                                StoreLocal<TRefs>(s, after >>> 8, v, tid);
+                                if (!ReuseLocalInt<TRefs>(s, after >>> 8, n, intType))
+                                    StoreLocal<TRefs>(s, after >>> 8, IntResult<TRefs>(n, smallInts, tid), tid);
                             }
-                            else s[sp++] = v;
+                            else s[sp++] = IntResult<TRefs>(n, smallInts, tid);
                             continue;
                         }
                         s[--sp] = null;
