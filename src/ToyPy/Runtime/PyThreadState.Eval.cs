@@ -127,6 +127,35 @@ public sealed partial class PyThreadState
         return false;
     }
 
+    /// <summary>a + b, a - b or a * b (also in place) where one is a float and the other a float or machine int: no error is possible.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool AddSubMulDoubles(PyObject a, PyObject b, int op, PyType intType, PyType floatType, out double result)
+    {
+        result = 0;
+        if (op >= (int)BinaryOperation.InplaceAdd) op -= (int)BinaryOperation.InplaceAdd;
+        if (op is not ((int)BinaryOperation.Add or (int)BinaryOperation.Subtract or (int)BinaryOperation.Multiply)) return false;
+        double x, y;
+        if (a.Type == floatType) x = Unsafe.As<PyFloat>(a).Value;
+        else if (a.Type == intType && !Unsafe.As<PyInt>(a).IsBig && b.Type == floatType) x = Unsafe.As<PyInt>(a).Value;
+        else return false;
+        if (b.Type == floatType) y = Unsafe.As<PyFloat>(b).Value;
+        else if (b.Type == intType && !Unsafe.As<PyInt>(b).IsBig) y = Unsafe.As<PyInt>(b).Value;
+        else return false;
+        result = op == (int)BinaryOperation.Add ? x + y : op == (int)BinaryOperation.Subtract ? x - y : x * y;
+        return true;
+    }
+
+    /// <summary>ReuseLocalInt for floats: the local's float, referenced by that slot alone, takes the new value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool ReuseLocalFloat<TRefs>(Span<PyObject?> s, int index, double v, PyType floatType) where TRefs : struct, IRefPolicy
+    {
+        if (TRefs.Racy || TRefs.Biased) return false;
+        var old = s[index];
+        if (old is null || old.RefCount != 1 || old.Type != floatType) return false;
+        Unsafe.As<PyFloat>(old).Value = v;
+        return true;
+    }
+
     /// <summary>STORE_FAST of a new reference, for instructions that fuse it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreLocal<TRefs>(Span<PyObject?> s, int index, PyObject value, int tid) where TRefs : struct, IRefPolicy
@@ -491,6 +520,17 @@ public sealed partial class PyThreadState
                         Refs.Dec<TRefs>(a, tid); Refs.Dec<TRefs>(b, tid);
                         if (!ReuseLocalInt<TRefs>(s, target, sum, intType))
                             StoreLocal<TRefs>(s, target, IntResult<TRefs>(sum, smallInts, tid), tid);
+                        continue;
+                    }
+                    if ((OpCode)(code[ip] & 0xFF) == OpCode.StoreFast && AddSubMulDoubles(a, b, arg, intType, floatType, out double fsum))
+                    {
+                        // `x = x * 0.5 + y`: the same for floats.
+                        int target = code[ip] >>> 8;
+                        ip++;
+                        s[--sp] = null; s[--sp] = null;
+                        Refs.Dec<TRefs>(a, tid); Refs.Dec<TRefs>(b, tid);
+                        if (!ReuseLocalFloat<TRefs>(s, target, fsum, floatType))
+                            StoreLocal<TRefs>(s, target, PyFloat.FromDouble(fsum), tid);
                         continue;
                     }
                     var r = ArithmeticFast<TRefs>(a, b, arg, intType, floatType, smallInts, tid);
