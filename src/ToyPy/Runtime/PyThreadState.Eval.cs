@@ -107,24 +107,49 @@ public sealed partial class PyThreadState
         return true;
     }
 
-    /// <summary>a + b or a - b (also in place) on two machine ints, when it does not overflow.</summary>
+    /// <summary>
+    /// BINARY_OP on two machine ints whose result is a machine int and which
+    /// cannot raise: + - * (no overflow), &amp; | ^, // and % by a nonzero
+    /// divisor, &gt;&gt; by 0..63. False for everything else (the general path).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool AddSubLongs(PyObject a, PyObject b, int op, PyType intType, out long result)
+    private static bool MachineIntArith(PyObject a, PyObject b, int op, PyType intType, out long result)
     {
         result = 0;
         if (!BothMachineInts(a, b, intType)) return false;
         long x = Unsafe.As<PyInt>(a).Value, y = Unsafe.As<PyInt>(b).Value;
-        if (op is (int)BinaryOperation.Add or (int)BinaryOperation.InplaceAdd)
+        if (op >= (int)BinaryOperation.InplaceAdd) op -= (int)BinaryOperation.InplaceAdd;
+        switch ((BinaryOperation)op)
         {
-            result = x + y;
-            return ((x ^ result) & (y ^ result)) >= 0;
+            case BinaryOperation.Add:
+                result = x + y;
+                return ((x ^ result) & (y ^ result)) >= 0;
+            case BinaryOperation.Subtract:
+                result = x - y;
+                return ((x ^ y) & (x ^ result)) >= 0;
+            case BinaryOperation.Multiply:
+            {
+                long high = Math.BigMul(x, y, out result);
+                return high == result >> 63;
+            }
+            case BinaryOperation.And: result = x & y; return true;
+            case BinaryOperation.Or: result = x | y; return true;
+            case BinaryOperation.Xor: result = x ^ y; return true;
+            case BinaryOperation.FloorDivide:
+                if (y == 0 || (x == long.MinValue && y == -1)) return false;
+                result = PyInt.FloorDiv(x, y);
+                return true;
+            case BinaryOperation.Remainder:
+                if (y == 0) return false;
+                result = y == -1 ? 0 : PyInt.FloorMod(x, y);
+                return true;
+            case BinaryOperation.RShift:
+                if ((ulong)y >= 64) return false;
+                result = x >> (int)y;
+                return true;
+            default:
+                return false;
         }
-        if (op is (int)BinaryOperation.Subtract or (int)BinaryOperation.InplaceSubtract)
-        {
-            result = x - y;
-            return ((x ^ y) & (x ^ result)) >= 0;
-        }
-        return false;
     }
 
     /// <summary>a + b, a - b or a * b (also in place) where one is a float and the other a float or machine int: no error is possible.</summary>
@@ -511,7 +536,7 @@ public sealed partial class PyThreadState
                 {
                     var a = s[sp - 2]!;
                     var b = s[sp - 1]!;
-                    if ((OpCode)(code[ip] & 0xFF) == OpCode.StoreFast && AddSubLongs(a, b, arg, intType, out long sum))
+                    if ((OpCode)(code[ip] & 0xFF) == OpCode.StoreFast && MachineIntArith(a, b, arg, intType, out long sum))
                     {
                         // `total += x` on machine ints: the local's own int may take the value.
                         int target = code[ip] >>> 8;
@@ -577,7 +602,7 @@ public sealed partial class PyThreadState
                     if (a is not null && b is not null)
                     {
                         int after = code[ip + 2];
-                        if ((OpCode)(after & 0xFF) == OpCode.StoreFast && AddSubLongs(a, b, code[ip + 1] >>> 8, intType, out long sum))
+                        if ((OpCode)(after & 0xFF) == OpCode.StoreFast && MachineIntArith(a, b, code[ip + 1] >>> 8, intType, out long sum))
                         {
                             // `i += 1`: computed before the local's int is reused for the result.
                             ip += 3;
@@ -608,6 +633,16 @@ public sealed partial class PyThreadState
                 {
                     var a = s[sp - 1]!;
                     frame.LastI = ip; // an error is the BINARY_OP's
+                    int next = code[ip + 1];
+                    if ((OpCode)(next & 0xFF) == OpCode.StoreFast && MachineIntArith(a, consts[arg], code[ip] >>> 8, intType, out long value))
+                    {
+                        ip += 2;
+                        s[--sp] = null;
+                        Refs.Dec<TRefs>(a, tid);
+                        if (!ReuseLocalInt<TRefs>(s, next >>> 8, value, intType))
+                            StoreLocal<TRefs>(s, next >>> 8, IntResult<TRefs>(value, smallInts, tid), tid);
+                        continue;
+                    }
                     if (ArithmeticFast<TRefs>(a, consts[arg], code[ip] >>> 8, intType, floatType, smallInts, tid) is { } r)
                     {
                         int after = code[ip + 1];
