@@ -256,7 +256,9 @@ public sealed partial class PyDict : PySubclassable
         key.Incref();
         if (_next == _entries.Length)
         {
-            Resize(_used + 1);
+            // GROWTH_RATE (dictobject.c): room for used*3 entries' worth of table, so
+            // a dict whose keys come and go is not compacted every few insertions.
+            Resize(Math.Max(2 * _used, _used + 1));
             Find(key, h, out slot);
         }
         _entries[_next] = new Entry { Hash = h, Key = key, Value = value };
