@@ -162,6 +162,13 @@ public sealed partial class PyDict : PySubclassable
     public PyObject? GetItemString(string key) =>
         RefMode.Biased ? LockedGetItemStr(key, StringHash(key), newRef: false) : GetItemStrCore(key, StringHash(key));
 
+    /// <summary>GetItemString with the key's hash (HashOf) computed once by the caller.</summary>
+    public PyObject? GetItemString(string key, long hash) =>
+        RefMode.Biased ? LockedGetItemStr(key, hash, newRef: false) : GetItemStrCore(key, hash);
+
+    /// <summary>The hash a str with this text has (for GetItemString's precomputed form).</summary>
+    public static long HashOf(string key) => StringHash(key);
+
     /// <summary>GetItemString as a new reference.</summary>
     public PyObject? GetItemStringRef(string key) =>
         RefMode.Biased ? LockedGetItemStr(key, StringHash(key), newRef: true) : GetItemStrCore(key, StringHash(key))?.NewRef();

@@ -31,6 +31,9 @@ public sealed class PyFunction : PyObject
     /// </summary>
     public readonly int ExactArgCount;
 
+    /// <summary>The hash of "__name__", computed once rather than at every `def` a closure runs.</summary>
+    private static readonly long s_nameHash = PyDict.HashOf("__name__");
+
     public PyFunction(CodeObject code, PyDict globals, PyDict builtins) : base(PyTypes.Function)
     {
         code.Incref(); globals.Incref(); builtins.Incref();
@@ -39,7 +42,7 @@ public sealed class PyFunction : PyObject
             ? code.ArgCount : -1;
         Name = code.Name; QualName = code.QualName;
         Doc = code.Consts.Length > 0 && code.Consts[0] is PyStr && code.Flags.HasFlag(CodeFlags.Optimized) ? code.Consts[0].NewRef() : PyNone.Instance.NewRef();
-        ModuleName = (globals.GetItemString("__name__") ?? PyNone.Instance).NewRef();
+        ModuleName = (globals.GetItemString("__name__", s_nameHash) ?? PyNone.Instance).NewRef();
     }
 
     public override PyObject Call(ReadOnlySpan<PyObject> args, PyTuple? kwnames) =>
