@@ -19,7 +19,7 @@ public sealed class PyInstance : PyObject
     }
 
     /// <summary>Instances of classes written in Python have a __dict__; a bare object() has none.</summary>
-    public override PyDict? InstanceDict => Type.IsHeapType ? Dict ??= new PyDict() : null;
+    public override PyDict? InstanceDict => Type.IsHeapType ? Dict ??= PyDict.New() : null;
 
     public override void Traverse(Action<PyObject> visit)
     {

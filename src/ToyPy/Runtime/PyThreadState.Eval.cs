@@ -1467,7 +1467,7 @@ public sealed partial class PyThreadState
         if (o is PyInstance pi && pi.Type.IsHeapType && TypeAttr(frame.Code, frame.LastI, pi.Type, name) is { PlainSet: true } e
             && (e.Descr is null || !e.Descr.IsDataDescriptor))
         {
-            var dict = pi.Dict ??= new PyDict();
+            var dict = pi.Dict ??= PyDict.New();
             if (RefMode.Special) dict.SetItem(name, v);
             else dict.SetItemStrHinted(name, v, ref e.DictHint);
         }
