@@ -7,8 +7,8 @@ namespace ToyPy.Bytecode;
 /// the first of its run and the rest stay as they were, so a jump into the
 /// run, the exception table and the line table all still hold, and a
 /// superinstruction whose fast path does not apply runs its first
-/// instruction and carries on with the others as written. Instructions is left untouched for the
-/// disassembler.
+/// instruction and carries on with the others as written. Instructions is
+/// left untouched for the disassembler.
 /// </summary>
 public static class Quickening
 {

@@ -210,10 +210,10 @@ public sealed partial class PyThreadState
     };
 
     /// <summary>
-    /// BINARY_OP on two machine-size ints or two floats without going through
-    /// the types' slots (3.11's BINARY_OP_ADD_INT, _MULTIPLY_FLOAT...): int +
-    /// and - inline, the rest one call away. Null when the operands need the
-    /// general path (Ops.BinaryOp).
+    /// BINARY_OP on machine-size ints and floats (two ints, two floats, or one
+    /// of each) without going through the types' slots (3.11's
+    /// BINARY_OP_ADD_INT, _MULTIPLY_FLOAT...): int + and - inline, the rest one
+    /// call away. Null when the operands need the general path (Ops.BinaryOp).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static PyObject? ArithmeticFast<TRefs>(PyObject a, PyObject b, int arg, PyType intType, PyType floatType, PyInt[] smallInts, int tid)
