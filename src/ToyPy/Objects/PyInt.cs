@@ -266,7 +266,6 @@ public partial class PyInt : PyObject
         return q;
     }
 
-    /// <summary>Correctly rounded enough x / y for big operands.</summary>
     /// <summary>
     /// x / y correctly rounded (long_true_divide): exact when both fit a
     /// double's 53 bits; otherwise an integer quotient of 55-56 bits plus a

@@ -116,7 +116,7 @@ public sealed partial class PyList : PySubclassable
         return taken;
     }
 
-    /// <summary>Put sorted items back; answers what was added meanwhile (the caller releases it and reports the change).</summary>
+    /// <summary>Put sorted items back (the taken array, or a new PyObject[]); answers what was added meanwhile (the caller releases it and reports the change).</summary>
     internal PyObject[] RestoreItems(PyObject[] items, int count)
     {
         return RefMode.Special
@@ -127,7 +127,6 @@ public sealed partial class PyList : PySubclassable
     private PyObject[] RestoreItemsCore(PyObject[] items, int count)
     {
         var added = Items.AsSpan(0, Count).ToArray();
-        if (items.GetType() != typeof(PyObject[])) items = ExactCopy(items);
         Items = items; Count = count;
         return added;
     }

@@ -72,9 +72,14 @@ public sealed class Frame
     public void Clear() => Clear(Math.Min(Slots.Length, StackBase + Code.StackSize + 1));
 
     /// <summary>Release the frame's references; slots at and above `end` are known to be empty (a normal return leaves an empty stack).</summary>
-    public void Clear(int end) => Clear<PlainRefs>(end, 0);
+    public void Clear(int end)
+    {
+        if (!RefMode.Special) Clear<PlainRefs>(end, 0);
+        else if (RefMode.Racy) Clear<RacyRefs>(end, 0);
+        else Clear<BiasedRefs>(end, BiasedRefCount.CurrentTid);
+    }
 
-    /// <summary>Clear with the dispatch loop's count policy (the return path), so no update goes through the mode test.</summary>
+    /// <summary>Clear under a count policy: the dispatch loop's return path passes its own, so no update goes through the mode test.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal void Clear<TRefs>(int end, int tid) where TRefs : struct, IRefPolicy
     {
@@ -84,15 +89,15 @@ public sealed class Frame
         for (int i = 0; i < end; i++)
         {
             var o = slots[i];
-            if (o is not null) { slots[i] = null; Dec<TRefs>(o, tid); }
+            if (o is not null) { slots[i] = null; Refs.Dec<TRefs>(o, tid); }
         }
         // Function, Code, Globals and Builtins stay in place (a dead frame is never
         // walked): the next Init of this pooled frame then usually stores nothing.
         var l = Locals; Locals = null;
         var init = InitInstance; InitInstance = null;
-        if (Function is { } f) Dec<TRefs>(f, tid);
-        if (l is not null) Dec<TRefs>(l, tid);
-        if (init is not null) Dec<TRefs>(init, tid);
+        if (Function is { } f) Refs.Dec<TRefs>(f, tid);
+        if (l is not null) Refs.Dec<TRefs>(l, tid);
+        if (init is not null) Refs.Dec<TRefs>(init, tid);
         // A pooled frame keeps Back: its next caller is usually the same pooled
         // frame, and the store the next call skips would cost a write barrier.
         if (PoolIndex < 0) Back = null;
@@ -100,15 +105,13 @@ public sealed class Frame
     }
 
     /// <summary>
-    /// A count update under TRefs; outside the loop (TRefs = PlainRefs from the
-    /// untyped Clear) the mode is still honoured through Decref.
+    /// Push a reference onto the stack of this frame while it is not running (a
+    /// callee's result, a value sent into a generator). An unchecked store: the
+    /// covariant array store would pay a type check every time.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static void Dec<TRefs>(PyObject o, int tid) where TRefs : struct, IRefPolicy
-    {
-        if (TRefs.Racy || TRefs.Biased) Refs.Dec<TRefs>(o, tid);
-        else o.Decref();
-    }
+    internal void Push(PyObject value) =>
+        System.Runtime.CompilerServices.Unsafe.Add(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(Slots), Sp++) = value;
 
     /// <summary>Visit every reference the frame owns (for the refcount audit).</summary>
     public void Traverse(Action<PyObject> visit)

@@ -809,7 +809,7 @@ public sealed partial class PyThreadState
                         // A for loop over a generator runs the generator's frame in
                         // this loop (3.12's FOR_ITER_GEN): its yield comes back here
                         // without a nested dispatch loop per item.
-                        if (gen.Started) Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(gf.Slots), gf.Sp++) = PyNone.Instance.NewRef();
+                        if (gen.Started) gf.Push(PyNone.Instance.NewRef());
                         gen.Started = true;
                         gen.Running = true;
                         Depth++;
@@ -985,7 +985,7 @@ public sealed partial class PyThreadState
                     {
                         // Back to the FOR_ITER that resumed this frame: the value is its next item.
                         var consumer = LeaveInlineGenerator(frame);
-                        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(consumer.Slots), consumer.Sp++) = v;
+                        consumer.Push(v);
                         frame = consumer;
                         goto load_frame;
                     }
@@ -1100,7 +1100,7 @@ public sealed partial class PyThreadState
                 return result;
             }
             frame = back!;
-            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(frame.Slots), frame.Sp++) = result; // no covariance check
+            frame.Push(result);
             if (EvalBreaker != 0) { CurrentFrame = frame; HandleEvalBreaker(); }
             goto load_frame;
         }

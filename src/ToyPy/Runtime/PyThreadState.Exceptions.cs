@@ -101,9 +101,7 @@ public sealed partial class PyThreadState
         }
         if (gen.Started && exc is null)
         {
-            // An unchecked store: a covariant array store would pay a type check on every next().
-            System.Runtime.CompilerServices.Unsafe.Add(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(frame.Slots), frame.Sp++)
-                = (value ?? PyNone.Instance).NewRef();
+            frame.Push((value ?? PyNone.Instance).NewRef());
         }
         gen.Started = true;
         gen.Running = true;
