@@ -90,21 +90,54 @@ public sealed partial class PyThreadState
     }
 
     /// <summary>
-    /// Storing int v into local `index` when the int there is referenced by that
-    /// slot alone: give the old object the new value instead of freeing it and
-    /// taking another from the free list (which is all that would happen: no
-    /// finalizer, no other holder to notice). GIL build only, where the count is
-    /// exact; never for the shared small ints.
+    /// BINARY_OP and the STORE_FAST after it, for results that need no object
+    /// of their own: a machine int (MachineIntArith) or a float sum, difference
+    /// or product. The `popped` operands on top of the stack are released
+    /// first (the caller lowers sp), then the value goes to local `target`
+    /// (StoreInt, StoreFloat). False, with nothing done, for anything else.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool ReuseLocalInt<TRefs>(Span<PyObject?> s, int index, long v, PyType intType) where TRefs : struct, IRefPolicy
+    private static bool StoreUnboxed<TRefs>(Span<PyObject?> s, int sp, int popped, int target, PyObject a, PyObject b, int arg,
+                                            PyType intType, PyType floatType, PyInt[] smallInts, int tid)
+        where TRefs : struct, IRefPolicy
     {
-        if (TRefs.Racy || TRefs.Biased) return false;
-        if ((ulong)(v - PyInt.SmallMin) <= (ulong)(PyInt.SmallMax - PyInt.SmallMin)) return false;
-        var old = s[index];
-        if (old is null || old.RefCount != 1 || old.Type != intType || Unsafe.As<PyInt>(old).IsBig) return false;
-        Unsafe.As<PyInt>(old).Value = v;
+        bool isInt = MachineIntArith(a, b, arg, intType, out long z);
+        double d = 0;
+        if (!isInt && !AddSubMulDoubles(a, b, arg, intType, floatType, out d)) return false;
+        for (int k = 1; k <= popped; k++)
+        {
+            var v = s[sp - k]!;
+            s[sp - k] = null;
+            Refs.Dec<TRefs>(v, tid);
+        }
+        if (isInt) StoreInt<TRefs>(s, target, z, intType, smallInts, tid);
+        else StoreFloat<TRefs>(s, target, d, floatType, tid);
         return true;
+    }
+
+    /// <summary>
+    /// STORE_FAST of int v. When the int in the local is referenced by that slot
+    /// alone, it takes the new value instead of being freed while another is
+    /// taken from the free list (which is all that would happen: no finalizer,
+    /// no other holder to notice). GIL build only, where the count is exact;
+    /// never for the shared small ints.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreInt<TRefs>(Span<PyObject?> s, int index, long v, PyType intType, PyInt[] smallInts, int tid) where TRefs : struct, IRefPolicy
+    {
+        if (!TRefs.Racy && !TRefs.Biased && (ulong)(v - PyInt.SmallMin) > (ulong)(PyInt.SmallMax - PyInt.SmallMin)
+            && s[index] is { RefCount: 1 } old && old.Type == intType && !Unsafe.As<PyInt>(old).IsBig)
+            Unsafe.As<PyInt>(old).Value = v;
+        else StoreLocal<TRefs>(s, index, IntResult<TRefs>(v, smallInts, tid), tid);
+    }
+
+    /// <summary>StoreInt for a float.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreFloat<TRefs>(Span<PyObject?> s, int index, double v, PyType floatType, int tid) where TRefs : struct, IRefPolicy
+    {
+        if (!TRefs.Racy && !TRefs.Biased && s[index] is { RefCount: 1 } old && old.Type == floatType)
+            Unsafe.As<PyFloat>(old).Value = v;
+        else StoreLocal<TRefs>(s, index, PyFloat.FromDouble(v), tid);
     }
 
     /// <summary>
@@ -159,25 +192,22 @@ public sealed partial class PyThreadState
         result = 0;
         if (op >= (int)BinaryOperation.InplaceAdd) op -= (int)BinaryOperation.InplaceAdd;
         if (op is not ((int)BinaryOperation.Add or (int)BinaryOperation.Subtract or (int)BinaryOperation.Multiply)) return false;
-        double x, y;
+        if (!FloatOperands(a, b, intType, floatType, out double x, out double y)) return false;
+        result = op == (int)BinaryOperation.Add ? x + y : op == (int)BinaryOperation.Subtract ? x - y : x * y;
+        return true;
+    }
+
+    /// <summary>The operands of float arithmetic: two floats, or a float and a machine int (converted to the nearest double first, as float_add etc. do).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool FloatOperands(PyObject a, PyObject b, PyType intType, PyType floatType, out double x, out double y)
+    {
+        x = 0; y = 0;
         if (a.Type == floatType) x = Unsafe.As<PyFloat>(a).Value;
         else if (a.Type == intType && !Unsafe.As<PyInt>(a).IsBig && b.Type == floatType) x = Unsafe.As<PyInt>(a).Value;
         else return false;
         if (b.Type == floatType) y = Unsafe.As<PyFloat>(b).Value;
         else if (b.Type == intType && !Unsafe.As<PyInt>(b).IsBig) y = Unsafe.As<PyInt>(b).Value;
         else return false;
-        result = op == (int)BinaryOperation.Add ? x + y : op == (int)BinaryOperation.Subtract ? x - y : x * y;
-        return true;
-    }
-
-    /// <summary>ReuseLocalInt for floats: the local's float, referenced by that slot alone, takes the new value.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool ReuseLocalFloat<TRefs>(Span<PyObject?> s, int index, double v, PyType floatType) where TRefs : struct, IRefPolicy
-    {
-        if (TRefs.Racy || TRefs.Biased) return false;
-        var old = s[index];
-        if (old is null || old.RefCount != 1 || old.Type != floatType) return false;
-        Unsafe.As<PyFloat>(old).Value = v;
         return true;
     }
 
@@ -235,15 +265,7 @@ public sealed partial class PyThreadState
             }
             return op == BinaryOperation.MatrixMultiply ? null : PyInt.IntOp(op, Unsafe.As<PyInt>(a), Unsafe.As<PyInt>(b));
         }
-        // Two floats, or a float and a machine-size int, which float arithmetic
-        // converts to the nearest double first (as float_add etc. do).
-        double fx, fy;
-        if (a.Type == floatType) fx = Unsafe.As<PyFloat>(a).Value;
-        else if (a.Type == intType && !Unsafe.As<PyInt>(a).IsBig) fx = Unsafe.As<PyInt>(a).Value;
-        else return null;
-        if (b.Type == floatType) fy = Unsafe.As<PyFloat>(b).Value;
-        else if (b.Type == intType && !Unsafe.As<PyInt>(b).IsBig) fy = Unsafe.As<PyInt>(b).Value;
-        else return null;
+        if (!FloatOperands(a, b, intType, floatType, out double fx, out double fy)) return null;
         if (op is BinaryOperation.Add or BinaryOperation.Subtract or BinaryOperation.Multiply or BinaryOperation.TrueDivide
                 or BinaryOperation.FloorDivide or BinaryOperation.Remainder or BinaryOperation.Power)
             return PyFloat.FloatOp(op, fx, fy);
@@ -536,26 +558,12 @@ public sealed partial class PyThreadState
                 {
                     var a = s[sp - 2]!;
                     var b = s[sp - 1]!;
-                    if ((OpCode)(code[ip] & 0xFF) == OpCode.StoreFast && MachineIntArith(a, b, arg, intType, out long sum))
+                    if ((OpCode)(code[ip] & 0xFF) == OpCode.StoreFast
+                        && StoreUnboxed<TRefs>(s, sp, 2, code[ip] >>> 8, a, b, arg, intType, floatType, smallInts, tid))
                     {
-                        // `total += x` on machine ints: the local's own int may take the value.
-                        int target = code[ip] >>> 8;
+                        // `total += x`, `x = x * 0.5 + y`: the local's own number may take the value.
+                        sp -= 2;
                         ip++;
-                        s[--sp] = null; s[--sp] = null;
-                        Refs.Dec<TRefs>(a, tid); Refs.Dec<TRefs>(b, tid);
-                        if (!ReuseLocalInt<TRefs>(s, target, sum, intType))
-                            StoreLocal<TRefs>(s, target, IntResult<TRefs>(sum, smallInts, tid), tid);
-                        continue;
-                    }
-                    if ((OpCode)(code[ip] & 0xFF) == OpCode.StoreFast && AddSubMulDoubles(a, b, arg, intType, floatType, out double fsum))
-                    {
-                        // `x = x * 0.5 + y`: the same for floats.
-                        int target = code[ip] >>> 8;
-                        ip++;
-                        s[--sp] = null; s[--sp] = null;
-                        Refs.Dec<TRefs>(a, tid); Refs.Dec<TRefs>(b, tid);
-                        if (!ReuseLocalFloat<TRefs>(s, target, fsum, floatType))
-                            StoreLocal<TRefs>(s, target, PyFloat.FromDouble(fsum), tid);
                         continue;
                     }
                     var r = ArithmeticFast<TRefs>(a, b, arg, intType, floatType, smallInts, tid);
@@ -602,12 +610,11 @@ public sealed partial class PyThreadState
                     if (a is not null && b is not null)
                     {
                         int after = code[ip + 2];
-                        if ((OpCode)(after & 0xFF) == OpCode.StoreFast && MachineIntArith(a, b, code[ip + 1] >>> 8, intType, out long sum))
+                        if ((OpCode)(after & 0xFF) == OpCode.StoreFast
+                            && StoreUnboxed<TRefs>(s, sp, 0, after >>> 8, a, b, code[ip + 1] >>> 8, intType, floatType, smallInts, tid))
                         {
-                            // `i += 1`: computed before the local's int is reused for the result.
+                            // `i += 1`: computed before the local's own int takes the result.
                             ip += 3;
-                            if (!ReuseLocalInt<TRefs>(s, after >>> 8, sum, intType))
-                                StoreLocal<TRefs>(s, after >>> 8, IntResult<TRefs>(sum, smallInts, tid), tid);
                             continue;
                         }
                         frame.LastI = ip + 1; // an error (ZeroDivisionError) is the BINARY_OP's
@@ -634,13 +641,11 @@ public sealed partial class PyThreadState
                     var a = s[sp - 1]!;
                     frame.LastI = ip; // an error is the BINARY_OP's
                     int next = code[ip + 1];
-                    if ((OpCode)(next & 0xFF) == OpCode.StoreFast && MachineIntArith(a, consts[arg], code[ip] >>> 8, intType, out long value))
+                    if ((OpCode)(next & 0xFF) == OpCode.StoreFast
+                        && StoreUnboxed<TRefs>(s, sp, 1, next >>> 8, a, consts[arg], code[ip] >>> 8, intType, floatType, smallInts, tid))
                     {
+                        sp--;
                         ip += 2;
-                        s[--sp] = null;
-                        Refs.Dec<TRefs>(a, tid);
-                        if (!ReuseLocalInt<TRefs>(s, next >>> 8, value, intType))
-                            StoreLocal<TRefs>(s, next >>> 8, IntResult<TRefs>(value, smallInts, tid), tid);
                         continue;
                     }
                     if (ArithmeticFast<TRefs>(a, consts[arg], code[ip] >>> 8, intType, floatType, smallInts, tid) is { } r)
@@ -792,8 +797,7 @@ public sealed partial class PyThreadState
                             if ((OpCode)(after & 0xFF) == OpCode.StoreFast)
                             {
                                 ip++;
-                                if (!ReuseLocalInt<TRefs>(s, after >>> 8, n, intType))
-                                    StoreLocal<TRefs>(s, after >>> 8, IntResult<TRefs>(n, smallInts, tid), tid);
+                                StoreInt<TRefs>(s, after >>> 8, n, intType, smallInts, tid);
                             }
                             else s[sp++] = IntResult<TRefs>(n, smallInts, tid);
                             continue;
