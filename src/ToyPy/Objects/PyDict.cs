@@ -159,19 +159,22 @@ public sealed partial class PyDict : PySubclassable
         RefMode.Biased ? LockedGetItem(key, newRef: true) : GetItemOrNullCore(key)?.NewRef();
 
     /// <summary>d[key] for a str key given as a .NET string (borrowed) or null.</summary>
-    public PyObject? GetItemString(string key) =>
-        RefMode.Biased ? LockedGetItemStr(key, StringHash(key), newRef: false) : GetItemStrCore(key, StringHash(key));
+    public PyObject? GetItemString(string key) => GetItemString(key, HashOf(key));
 
     /// <summary>GetItemString with the key's hash (HashOf) computed once by the caller.</summary>
     public PyObject? GetItemString(string key, long hash) =>
         RefMode.Biased ? LockedGetItemStr(key, hash, newRef: false) : GetItemStrCore(key, hash);
 
-    /// <summary>The hash a str with this text has (for GetItemString's precomputed form).</summary>
-    public static long HashOf(string key) => StringHash(key);
+    /// <summary>The hash a str with this text has (PyStr.Hash's rule: -1 is reserved), for GetItemString's precomputed form.</summary>
+    public static long HashOf(string key)
+    {
+        long h = key.GetHashCode();
+        return h == -1 ? -2 : h;
+    }
 
     /// <summary>GetItemString as a new reference.</summary>
     public PyObject? GetItemStringRef(string key) =>
-        RefMode.Biased ? LockedGetItemStr(key, StringHash(key), newRef: true) : GetItemStrCore(key, StringHash(key))?.NewRef();
+        RefMode.Biased ? LockedGetItemStr(key, HashOf(key), newRef: true) : GetItemStrCore(key, HashOf(key))?.NewRef();
 
     /// <summary>Lookup by an interned/any str key (borrowed) or null; the fast path for names.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -183,34 +186,33 @@ public sealed partial class PyDict : PySubclassable
         RefMode.Biased ? LockedGetItemStr(key.Value, key.Hash(), newRef: true) : GetItemStrCore(key.Value, key.Hash())?.NewRef();
 
     /// <summary>
-    /// The value under a name (borrowed, or null), trying first the entry where
-    /// the same instruction found it last time (3.11's LOAD_ATTR_WITH_HINT):
-    /// instances of one class usually set their attributes in the same order,
-    /// so the name sits at the same position in each one's dict. The name must
-    /// be the identical (interned) key object for the hint to hit. GIL build only.
+    /// GetItemStrRef trying first the entry where the same instruction found
+    /// the name last time (3.11's LOAD_ATTR_WITH_HINT): instances of one class
+    /// usually set their attributes in the same order, so the name sits at the
+    /// same position in each one's dict. The name must be the identical
+    /// (interned) key object for the hint to hit. Without the GIL: the plain
+    /// lookup, no hint (another thread may be replacing the entries).
     /// </summary>
-    internal PyObject? GetItemStrHinted(PyStr key, ref int hint)
+    internal PyObject? GetItemStrRefHinted(PyStr key, ref int hint)
     {
+        if (RefMode.Special) return GetItemStrRef(key);
         var entries = _entries;
         int h = hint;
-        if ((uint)h < (uint)_next && ReferenceEquals(entries[h].Key, key)) return entries[h].Value;
+        if ((uint)h < (uint)_next && ReferenceEquals(entries[h].Key, key)) return entries[h].Value!.NewRef();
         int ix = FindStr(key.Value, key.Hash());
         if (ix < 0) return null;
         hint = ix;
-        return entries[ix].Value;
+        return entries[ix].Value!.NewRef();
     }
 
-    /// <summary>SetItem of a name, with GetItemStrHinted's hint (a new key lands at the end of the entries).</summary>
+    /// <summary>SetItem of a name, with GetItemStrRefHinted's hint (a new key lands at the end of the entries).</summary>
     internal void SetItemStrHinted(PyStr key, PyObject value, ref int hint)
     {
+        if (RefMode.Special) { SetItem(key, value); return; }
         int h = hint;
         if ((uint)h < (uint)_next && ReferenceEquals(_entries[h].Key, key))
         {
-            value.Incref();
-            Version++;
-            var old = _entries[h].Value!;
-            _entries[h].Value = value;
-            old.Decref();
+            ReplaceValue(h, value);
             return;
         }
         int used = _used;
@@ -218,11 +220,14 @@ public sealed partial class PyDict : PySubclassable
         if (_used > used) hint = _next - 1;
     }
 
-    /// <summary>str's hash of a .NET string key (PyStr.Hash's rule: -1 is reserved).</summary>
-    private static long StringHash(string key)
+    /// <summary>Store value (borrowed: the dict takes its own reference) over the one at entry ix.</summary>
+    private void ReplaceValue(int ix, PyObject value)
     {
-        long h = key.GetHashCode();
-        return h == -1 ? -2 : h;
+        value.Incref();
+        Version++;
+        var old = _entries[ix].Value!;
+        _entries[ix].Value = value;
+        old.Decref();
     }
 
     private PyObject? LockedGetItem(PyObject key, bool newRef) =>
@@ -251,15 +256,13 @@ public sealed partial class PyDict : PySubclassable
     {
         long h = Ops.Hash(key);
         int ix = Find(key, h, out int slot);
-        value.Incref();
-        Version++;
         if (ix >= 0)
         {
-            var old = _entries[ix].Value!;
-            _entries[ix].Value = value;
-            old.Decref();
+            ReplaceValue(ix, value);
             return;
         }
+        value.Incref();
+        Version++;
         key.Incref();
         if (_next == _entries.Length)
         {
@@ -333,10 +336,19 @@ public sealed partial class PyDict : PySubclassable
         _indices = new[] { Empty, Empty, Empty, Empty, Empty, Empty, Empty, Empty };
         _entries = new Entry[5];
         _used = 0; _next = 0; Version++;
+        ReleaseEntries(old, n);
+    }
+
+    /// <summary>Release the keys and values of entries[0..n), emptying the slots (so the array can be kept).</summary>
+    private static void ReleaseEntries(Entry[] entries, int n)
+    {
         for (int k = 0; k < n; k++)
         {
-            old[k].Key?.Decref();
-            old[k].Value?.Decref();
+            var key = entries[k].Key;
+            var value = entries[k].Value;
+            entries[k] = default;
+            key?.Decref();
+            value?.Decref();
         }
     }
 
@@ -434,18 +446,10 @@ public sealed partial class PyDict : PySubclassable
         {
             // A dead dict of the smallest size: nothing can look at it any more, so
             // its entries are released in place and the arrays kept for the free list.
-            var entries = _entries;
             int n = _next;
             _used = 0; _next = 0; Version++;
             Array.Fill(_indices, Empty);
-            for (int k = 0; k < n; k++)
-            {
-                var key = entries[k].Key;
-                var value = entries[k].Value;
-                entries[k] = default;
-                key?.Decref();
-                value?.Decref();
-            }
+            ReleaseEntries(_entries, n);
         }
         else Clear();
         ReleaseSubclassParts();
@@ -462,7 +466,7 @@ public sealed partial class PyDict : PySubclassable
     /// </summary>
     public static PyDict New()
     {
-        var d = RefMode.Special ? null : t_free?.TryPop();
+        var d = t_free?.TryPop(); // only ever filled under the GIL (Recycle)
         if (d is null) return new PyDict();
         d.Revive();
         return d;
@@ -470,7 +474,8 @@ public sealed partial class PyDict : PySubclassable
 
     protected internal override void Recycle()
     {
-        if (RefMode.Special || Type != PyTypes.Dict || _indices.Length != MinSize || _entries.Length != 5 || SubclassDict is not null) return;
+        // Only dicts ClearReferences emptied in place (smallest size, GIL build), and not subclass instances.
+        if (RefMode.Special || Type != PyTypes.Dict || _indices.Length != MinSize) return;
         (t_free ??= new FreeList<PyDict>(80)).TryPush(this);
     }
 

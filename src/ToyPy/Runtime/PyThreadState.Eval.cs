@@ -1470,11 +1470,7 @@ public sealed partial class PyThreadState
         var name = frame.Code.Names[arg];
         if (o is PyInstance pi && pi.Type.IsHeapType && TypeAttr(frame.Code, frame.LastI, pi.Type, name) is { PlainSet: true } e
             && (e.Descr is null || !e.Descr.IsDataDescriptor))
-        {
-            var dict = pi.Dict ??= PyDict.New();
-            if (RefMode.Special) dict.SetItem(name, v);
-            else dict.SetItemStrHinted(name, v, ref e.DictHint);
-        }
+            (pi.Dict ??= PyDict.New()).SetItemStrHinted(name, v, ref e.DictHint);
         else Ops.SetAttr(o, name, v);
         s[--sp] = null; s[--sp] = null;
         Decref(o); Decref(v);
@@ -1930,7 +1926,7 @@ public sealed partial class PyThreadState
         public readonly bool PlainGet;
         /// <summary>No __setattr__ written in Python: stores go to the instance dict.</summary>
         public readonly bool PlainSet;
-        /// <summary>Where this instruction last found the name in an instance dict (PyDict's hinted lookups; GIL build only).</summary>
+        /// <summary>Where this instruction last found the name in an instance dict (PyDict's hinted lookups).</summary>
         public int DictHint;
         public TypeAttrEntry(PyType type, int version, PyObject? descr, bool plainGet, bool plainSet)
         {
@@ -1972,7 +1968,7 @@ public sealed partial class PyThreadState
         var e = TypeAttr(frame.Code, index, pi.Type, name);
         if (e.PlainGet && (e.Descr is null || !e.Descr.IsDataDescriptor))
         {
-            r = RefMode.Special ? pi.Dict?.GetItemStrRef(name) : pi.Dict?.GetItemStrHinted(name, ref e.DictHint)?.NewRef();
+            r = pi.Dict?.GetItemStrRefHinted(name, ref e.DictHint);
             if (r is null && e.Descr is not null)
                 r = e.Descr.IsDescriptor ? e.Descr.DescrGet(o, pi.Type) : RefMode.Biased ? pi.Type.LookupRef(name.Value) : e.Descr.NewRef();
         }
