@@ -134,8 +134,9 @@ public sealed partial class PyStr : PyObject
         }
     }
 
-    /// <summary>A str known to hold no surrogate: its length needs no scan.</summary>
-    private static PyStr FromSurrogateFree(string value) => new(value) { _cpScanned = true, _surrogateFree = true };
+    /// <summary>A str made from surrogate-free strings: marked so when it is one too, and its length needs no scan.</summary>
+    private static PyStr FromParts(string value, bool surrogateFree) =>
+        surrogateFree ? new PyStr(value) { _cpScanned = true, _surrogateFree = true } : new PyStr(value);
 
     private int[]? CodePointOffsets
     {
@@ -263,7 +264,7 @@ public sealed partial class PyStr : PyObject
             if (other is PyStr o)
             {
                 var joined = string.Concat(Value, o.Value);
-                return SurrogateFree && o.SurrogateFree ? FromSurrogateFree(joined) : FromString(joined);
+                return FromParts(joined, SurrogateFree && o.SurrogateFree);
             }
             throw Exc.TypeError($"can only concatenate str (not \"{other.Type.Name}\") to str");
         }
@@ -303,14 +304,10 @@ public sealed partial class PyStr : PyObject
             sl.Indices(CodePointCount, out long start, out long stop, out long step, out long len);
             if (offsets is null)
             {
-                if (step == 1)
-                {
-                    var part = Value.Substring((int)start, (int)len);
-                    return _surrogateFree ? FromSurrogateFree(part) : FromString(part);
-                }
+                if (step == 1) return FromParts(Value.Substring((int)start, (int)len), _surrogateFree);
                 var sb = new StringBuilder((int)len);
                 for (long k = 0, j = start; k < len; k++, j += step) sb.Append(Value[(int)j]);
-                return _surrogateFree ? FromSurrogateFree(sb.ToString()) : FromString(sb.ToString());
+                return FromParts(sb.ToString(), _surrogateFree);
             }
             var sbc = new StringBuilder((int)len);
             for (long k = 0, j = start; k < len; k++, j += step)
