@@ -1,5 +1,5 @@
 # ToyPy: build, test, demo, bench, install.
-#   make build      Native AOT toypy -> bin/toypy
+#   make build      Native AOT toypy -> bin/toypy, profile-guided (PGO=0: without the profile)
 #   make build-jit  framework-dependent JIT build -> bin/toypy-jit (wrapper script)
 #   make test       build, run the test suite against bin/toypy, print "N passed, M failed"
 #   make demo       listing 1.5, then sequential vs threads for fib and HTTP (scripts/demo.sh)
@@ -11,6 +11,7 @@ SHELL := /bin/bash
 DOTNET ?= dotnet
 PYTHON ?= python3
 PREFIX ?= /usr/local
+PGO ?= 1
 RID ?= linux-x64
 
 CLI := src/ToyPy.Cli
@@ -20,8 +21,16 @@ TESTS := tests/ToyPy.Tests
 
 all: build
 
+# The profile-guided build: a JIT build runs the training scripts with
+# instrumentation on, and the AOT compiler gets the counts (src/ToyPy.Pgo).
 build:
+ifeq ($(PGO),1)
+	$(MAKE) build-jit
+	src/ToyPy.Pgo/train.sh $(DOTNET) out/pgo
+	$(DOTNET) publish $(CLI) -c Release -r $(RID) -p:PublishAot=true -p:ToyPyMibc=$(CURDIR)/out/pgo/toypy.mibc -o out/aot
+else
 	$(DOTNET) publish $(CLI) -c Release -r $(RID) -p:PublishAot=true -o out/aot
+endif
 	@mkdir -p bin
 	cp out/aot/ToyPy.Cli bin/toypy
 	bin/toypy --freeze-library bin/toypy-lib.frozen
