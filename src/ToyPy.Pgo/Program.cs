@@ -58,7 +58,7 @@ internal static class Program
             return 2;
         }
         var profiles = new Dictionary<string, MethodProfile>();
-        foreach (var path in args.Skip(2)) ReadDump(path, profiles);
+        foreach (var path in args.Skip(2)) ProfileDump.Read(path, profiles);
         using var pe = new PEReader(File.OpenRead(args[0]));
         var writer = new MibcWriter(pe.GetMetadataReader());
         int written = 0, skipped = 0;
@@ -70,9 +70,13 @@ internal static class Program
         Console.WriteLine($"{args[1]}: {written} method profiles ({skipped} outside ToyPy or not resolved)");
         return 0;
     }
+}
 
+/// <summary>The runtime's text profile format (DOTNET_WritePGOData=1).</summary>
+internal static class ProfileDump
+{
     /// <summary>Read one DOTNET_PGODataPath dump, adding its counts to those already read.</summary>
-    private static void ReadDump(string path, Dictionary<string, MethodProfile> profiles)
+    public static void Read(string path, Dictionary<string, MethodProfile> profiles)
     {
         var lines = File.ReadAllLines(path);
         MethodProfile? current = null;
