@@ -64,7 +64,15 @@ internal static class Program
         int written = 0, skipped = 0;
         foreach (var p in profiles.Values)
         {
-            if (writer.Add(p)) written++; else skipped++;
+            // A profile this tool cannot express is left out: the method is then compiled without one.
+            bool added;
+            try { added = writer.Add(p); }
+            catch (Exception e) when (e is BadImageFormatException or InvalidOperationException or ArgumentException)
+            {
+                Console.Error.WriteLine($"ToyPy.Pgo: {p.Name}: {e.Message}");
+                added = false;
+            }
+            if (added) written++; else skipped++;
         }
         File.WriteAllBytes(args[1], writer.Serialize());
         Console.WriteLine($"{args[1]}: {written} method profiles ({skipped} outside ToyPy or not resolved)");
