@@ -44,19 +44,6 @@ public static class MathModule
         throw Exc.TypeError($"must be real number, not {o.Type.Name}");
     }
 
-    /// <summary>PyNumber_Index as a BigInteger: ints and objects with __index__.</summary>
-    internal static BigInteger ToBigIndex(PyObject o)
-    {
-        if (o is PyInt i) return i.ToBig();
-        if (o.Type.IsHeapType && o.Type.Lookup("__index__") is { } m)
-        {
-            using var r = new TempRef(Ops.CallSpecial(m, o));
-            if (r.Value is PyInt ri) return ri.ToBig();
-            throw Exc.TypeError($"__index__ returned non-int (type {r.Value.Type.Name})");
-        }
-        throw Exc.TypeError($"'{o.Type.Name}' object cannot be interpreted as an integer");
-    }
-
     /// <summary>A float with an integral value as a Python int (floor, ceil, trunc).</summary>
     internal static PyObject IntegralToInt(double d)
     {
@@ -514,7 +501,7 @@ public static class MathModule
     public static PyObject Factorial(ReadOnlySpan<PyObject> a, PyTuple? k)
     {
         ArgParser.Positional("factorial", a, k, 1, 1);
-        var n = ToBigIndex(a[0]);
+        var n = Ops.IndexAsBig(a[0]);
         if (n.Sign < 0) throw Exc.ValueError("factorial() not defined for negative values");
         if (n > long.MaxValue) throw Exc.OverflowError("factorial() argument should not exceed 9223372036854775807");
         return PyInt.FromBig(RangeProduct(1, n));
@@ -525,7 +512,7 @@ public static class MathModule
     {
         if (k is not null && k.Count > 0) throw Exc.TypeError("gcd() takes no keyword arguments");
         var g = BigInteger.Zero;
-        foreach (var x in a) g = BigInteger.GreatestCommonDivisor(g, ToBigIndex(x));
+        foreach (var x in a) g = BigInteger.GreatestCommonDivisor(g, Ops.IndexAsBig(x));
         return PyInt.FromBig(g);
     }
 
@@ -536,7 +523,7 @@ public static class MathModule
         var l = BigInteger.One;
         foreach (var x in a)
         {
-            var v = ToBigIndex(x);
+            var v = Ops.IndexAsBig(x);
             if (l.IsZero || v.IsZero) { l = BigInteger.Zero; continue; }
             l = BigInteger.Abs(l / BigInteger.GreatestCommonDivisor(l, v) * v);
         }
@@ -568,7 +555,7 @@ public static class MathModule
     public static PyObject Isqrt(ReadOnlySpan<PyObject> a, PyTuple? k)
     {
         ArgParser.Positional("isqrt", a, k, 1, 1);
-        var n = ToBigIndex(a[0]);
+        var n = Ops.IndexAsBig(a[0]);
         if (n.Sign < 0) throw Exc.ValueError("isqrt() argument must be nonnegative");
         return PyInt.FromBig(ISqrt(n));
     }
@@ -577,8 +564,8 @@ public static class MathModule
     public static PyObject Comb(ReadOnlySpan<PyObject> a, PyTuple? kw)
     {
         ArgParser.Positional("comb", a, kw, 2, 2);
-        var n = ToBigIndex(a[0]);
-        var k = ToBigIndex(a[1]);
+        var n = Ops.IndexAsBig(a[0]);
+        var k = Ops.IndexAsBig(a[1]);
         if (n.Sign < 0) throw Exc.ValueError("n must be a non-negative integer");
         if (k.Sign < 0) throw Exc.ValueError("k must be a non-negative integer");
         if (k > n) return PyInt.FromLong(0);
@@ -592,13 +579,13 @@ public static class MathModule
     public static PyObject Perm(ReadOnlySpan<PyObject> a, PyTuple? kw)
     {
         ArgParser.Positional("perm", a, kw, 1, 2);
-        var n = ToBigIndex(a[0]);
+        var n = Ops.IndexAsBig(a[0]);
         if (a.Length == 1 || a[1] is PyNone)
         {
             if (n.Sign < 0) throw Exc.ValueError("n must be a non-negative integer");
             return PyInt.FromBig(RangeProduct(1, n));
         }
-        var k = ToBigIndex(a[1]);
+        var k = Ops.IndexAsBig(a[1]);
         if (n.Sign < 0) throw Exc.ValueError("n must be a non-negative integer");
         if (k.Sign < 0) throw Exc.ValueError("k must be a non-negative integer");
         if (k > n) return PyInt.FromLong(0);

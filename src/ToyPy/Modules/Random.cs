@@ -226,7 +226,7 @@ public static class RandomModule
     private static BigInteger RangeArg(PyObject o, string what)
     {
         if (o is PyInt i) return i.ToBig();
-        if (o.Type.IsHeapType && o.Type.Lookup("__index__") is not null) return MathModule.ToBigIndex(o);
+        if (o.Type.IsHeapType && o.Type.Lookup("__index__") is not null) return Ops.IndexAsBig(o);
         using var asInt = new TempRef(Ops.ToInt(o));
         var v = ((PyInt)asInt.Value).ToBig();
         if (!Ops.Equal(asInt.Value, o)) throw Exc.ValueError($"non-integer {what} for randrange()");

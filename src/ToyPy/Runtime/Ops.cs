@@ -627,6 +627,19 @@ public static class Ops
         return false;
     }
 
+    /// <summary>PyNumber_Index as a BigInteger: ints (and bools) and objects with __index__, of any size.</summary>
+    public static System.Numerics.BigInteger IndexAsBig(PyObject o)
+    {
+        if (o is PyInt i) return i.ToBig();
+        if (Special(o, "__index__") is { } m)
+        {
+            using var r = new TempRef(CallSpecial(m, o));
+            if (r.Value is PyInt ri) return ri.ToBig();
+            throw Exc.TypeError($"__index__ returned non-int (type {r.Value.Type.Name})");
+        }
+        throw Exc.TypeError($"'{o.Type.Name}' object cannot be interpreted as an integer");
+    }
+
     public static long IndexAsLong(PyObject o)
     {
         if (o is PyInt i) return i.IsBig ? throw Exc.New(ExceptionTypes.IndexError, $"cannot fit 'int' into an index-sized integer") : i.Value;
