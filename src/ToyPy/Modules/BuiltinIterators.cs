@@ -141,6 +141,7 @@ public sealed class PyLazyIterator : PyObject
         ArgParser.Positional("reversed", args, kwnames, 1, 1);
         var seq = args[0];
         if (seq.Type.IsHeapType && seq.Type.Lookup("__reversed__") is { } rev) return Ops.CallSpecial(rev, seq);
+        if (seq is PyRange range) return range.Reversed();
         if (seq is PyDict d)
         {
             var keys = new PyList();

@@ -199,6 +199,9 @@ public sealed partial class PyList : PySubclassable
             foreach (var o in t.Items) { o.Incref(); ObjectArrays.Store(Items, Count++, o); }
             return;
         }
+        // CPython asks for the length first (list_extend's length hint): a range
+        // too long for a list is an OverflowError, not an endless loop.
+        if (iterable is PyRange r) _ = r.Length();
         var it = Ops.GetIter(iterable);
         try
         {
