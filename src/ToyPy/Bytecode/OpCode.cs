@@ -212,6 +212,10 @@ public enum OpCode : byte
     BinaryStackConst,
     /// <summary>LOAD_CONST, COMPARE_OP, POP_JUMP_IF_FALSE/TRUE with a machine-size int on the stack: pop it and branch.</summary>
     CompareStackConstJump,
+    /// <summary>LOAD_FAST, LOAD_ATTR (`self.x`): an attribute in the instance's dict is pushed straight from the local, the instance itself never pushed.</summary>
+    LoadFastLoadAttr,
+    /// <summary>LOAD_FAST, STORE_ATTR (`self.x = v`): v on the stack goes into the instance's dict, the instance read in place.</summary>
+    LoadFastStoreAttr,
 }
 
 /// <summary>BinaryOp arguments, CPython 3.11's NB_* numbering (Include/opcode.h).</summary>

@@ -193,6 +193,8 @@ public sealed class OpCodeInfo
         R(OpCode.LoadConstReturn, "LOAD_CONST__RETURN_VALUE", ArgKind.Const, C(0), exit: true);
         R(OpCode.BinaryStackConst, "LOAD_CONST__BINARY_OP", ArgKind.Const, C(0));
         R(OpCode.CompareStackConstJump, "LOAD_CONST__COMPARE_OP_INT_JUMP", ArgKind.Const, C(-1));
+        R(OpCode.LoadFastLoadAttr, "LOAD_FAST__LOAD_ATTR", ArgKind.Local, C(1));
+        R(OpCode.LoadFastStoreAttr, "LOAD_FAST__STORE_ATTR", ArgKind.Local, C(-1));
         return t;
     }
 }

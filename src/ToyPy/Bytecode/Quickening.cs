@@ -30,8 +30,17 @@ public static class Quickening
             {
                 // A pair gives way to a run starting at its second instruction,
                 // which saves more: `total + i * 7` keeps i * 7 fused.
-                case OpCode.LoadFast when next == OpCode.LoadFast && OperandRun(src, i + 1) is null:
+                // `self.x = v` is LOAD_FAST v, LOAD_FAST self, STORE_ATTR: the second
+                // pair saves more (no push of self), so the first gives way.
+                case OpCode.LoadFast when next == OpCode.LoadFast && OperandRun(src, i + 1) is null
+                                          && (i + 2 >= src.Length || CodeObject.OpOf(src[i + 2]) != OpCode.StoreAttr):
                     q[i] = CodeObject.Encode(OpCode.LoadFastLoadFast, arg);
+                    break;
+                case OpCode.LoadFast when next == OpCode.LoadAttr:
+                    q[i] = CodeObject.Encode(OpCode.LoadFastLoadAttr, arg);
+                    break;
+                case OpCode.LoadFast when next == OpCode.StoreAttr:
+                    q[i] = CodeObject.Encode(OpCode.LoadFastStoreAttr, arg);
                     break;
                 case OpCode.LoadFast when next == OpCode.LoadConst && OperandRun(src, i + 1) is null:
                     q[i] = CodeObject.Encode(OpCode.LoadFastLoadConst, arg);

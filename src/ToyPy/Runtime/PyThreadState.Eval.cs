@@ -526,9 +526,35 @@ public sealed partial class PyThreadState
                     sp = OpLoadAttr(s, sp, arg, frame, ip - 1);
                     continue;
 
+                case OpCode.LoadFastLoadAttr:
+                {
+                    // `self.x`: only a value found in the instance dict, which cannot raise;
+                    // anything else runs LOAD_FAST and LOAD_ATTR as written.
+                    if (s[arg] is PyInstance pi && InstanceDictAttr(pi, co, names[code[ip] >>> 8], ip) is { } r)
+                    {
+                        s[sp++] = r;
+                        ip++;
+                        continue;
+                    }
+                    goto case OpCode.LoadFast;
+                }
+
                 case OpCode.StoreAttr:
                     sp = OpStoreAttr(s, sp, arg, frame);
                     continue;
+
+                case OpCode.LoadFastStoreAttr:
+                {
+                    // `self.x = v`: the instance stays in its local (borrowed: only this frame can rebind it).
+                    if (s[arg] is PyInstance pi && StoreInstanceDictAttr(pi, co, names[code[ip] >>> 8], ip, s[sp - 1]!))
+                    {
+                        var v = s[--sp]!; s[sp] = null;
+                        Refs.Dec<TRefs>(v, tid);
+                        ip++;
+                        continue;
+                    }
+                    goto case OpCode.LoadFast;
+                }
 
                 case OpCode.DeleteAttr:
                     sp = OpDeleteAttr(s, sp, arg, frame);
@@ -1468,10 +1494,7 @@ public sealed partial class PyThreadState
         var o = s[sp - 1]!;
         var v = s[sp - 2]!;
         var name = frame.Code.Names[arg];
-        if (o is PyInstance pi && pi.Type.IsHeapType && TypeAttr(frame.Code, frame.LastI, pi.Type, name) is { PlainSet: true } e
-            && (e.Descr is null || !e.Descr.IsDataDescriptor))
-            (pi.Dict ??= PyDict.New()).SetItemStrHinted(name, v, ref e.DictHint);
-        else Ops.SetAttr(o, name, v);
+        if (o is not PyInstance pi || !StoreInstanceDictAttr(pi, frame.Code, name, frame.LastI, v)) Ops.SetAttr(o, name, v);
         s[--sp] = null; s[--sp] = null;
         Decref(o); Decref(v);
         return sp;
@@ -1965,18 +1988,42 @@ public sealed partial class PyThreadState
         PyObject? r = null;
         if (o is PyInstance pi)
         {
-        var e = TypeAttr(frame.Code, index, pi.Type, name);
-        if (e.PlainGet && (e.Descr is null || !e.Descr.IsDataDescriptor))
-        {
-            r = pi.Dict?.GetItemStrRefHinted(name, ref e.DictHint);
-            if (r is null && e.Descr is not null)
-                r = e.Descr.IsDescriptor ? e.Descr.DescrGet(o, pi.Type) : RefMode.Biased ? pi.Type.LookupRef(name.Value) : e.Descr.NewRef();
-        }
+            var e = TypeAttr(frame.Code, index, pi.Type, name);
+            if (e.PlainGet && (e.Descr is null || !e.Descr.IsDataDescriptor))
+            {
+                r = pi.Dict?.GetItemStrRefHinted(name, ref e.DictHint);
+                if (r is null && e.Descr is not null)
+                    r = e.Descr.IsDescriptor ? e.Descr.DescrGet(o, pi.Type) : RefMode.Biased ? pi.Type.LookupRef(name.Value) : e.Descr.NewRef();
+            }
         }
         r ??= Ops.GetAttr(o, name);
         s[sp - 1] = r;
         Decref(o);
         return sp;
+    }
+
+    /// <summary>
+    /// The instance-dict half of LOAD_ATTR's cached path (index: the LOAD_ATTR's
+    /// cache slot): a new reference to the value, or null when the attribute is
+    /// not a plain entry of the instance's dict. Nothing here can raise.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static PyObject? InstanceDictAttr(PyInstance pi, CodeObject co, PyStr name, int index)
+    {
+        var e = TypeAttr(co, index, pi.Type, name);
+        if (!e.PlainGet || (e.Descr is not null && e.Descr.IsDataDescriptor)) return null;
+        return pi.Dict?.GetItemStrRefHinted(name, ref e.DictHint);
+    }
+
+    /// <summary>STORE_ATTR's cached path (index: its cache slot): v (borrowed) stored into the instance dict, or false when a descriptor or __setattr__ must decide.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool StoreInstanceDictAttr(PyInstance pi, CodeObject co, PyStr name, int index, PyObject v)
+    {
+        if (!pi.Type.IsHeapType || TypeAttr(co, index, pi.Type, name) is not { PlainSet: true } e
+            || (e.Descr is not null && e.Descr.IsDataDescriptor))
+            return false;
+        (pi.Dict ??= PyDict.New()).SetItemStrHinted(name, v, ref e.DictHint);
+        return true;
     }
 
     /// <summary>except T: T may be a class or a tuple of classes (recursively).</summary>
