@@ -134,6 +134,32 @@ public sealed partial class PyStr : PyObject
         }
     }
 
+    /// <summary>
+    /// BUILD_STRING: the parts (all str) joined in one copy. The result is
+    /// marked surrogate-free only when every part is already known to be: a
+    /// part never scanned is not scanned here.
+    /// </summary>
+    internal static PyStr Concat(ReadOnlySpan<PyObject?> parts)
+    {
+        int total = 0;
+        bool surrogateFree = true;
+        foreach (var p in parts)
+        {
+            var part = (PyStr)p!;
+            total += part.Value.Length;
+            surrogateFree &= part._cpScanned && part._surrogateFree;
+        }
+        Span<char> chars = total <= 512 ? stackalloc char[total] : new char[total];
+        int at = 0;
+        foreach (var p in parts)
+        {
+            var v = ((PyStr)p!).Value;
+            v.CopyTo(chars[at..]);
+            at += v.Length;
+        }
+        return FromParts(new string(chars), surrogateFree);
+    }
+
     /// <summary>A str made from surrogate-free strings: marked so when it is one too, and its length needs no scan.</summary>
     private static PyStr FromParts(string value, bool surrogateFree) =>
         surrogateFree ? new PyStr(value) { _cpScanned = true, _surrogateFree = true } : new PyStr(value);
@@ -347,6 +373,8 @@ public sealed partial class PyStr : PyObject
 
     public static PyObject TypeNew(PyType type, ReadOnlySpan<PyObject> args, PyTuple? kwnames)
     {
+        // str(x), by far the common call, without the argument parser.
+        if (args.Length == 1 && (kwnames is null || kwnames.Count == 0)) return Ops.Str(args[0]);
         var a = ArgParser.Parse("str", args, kwnames, 0, 3, "object", "encoding", "errors");
         if (a[0] is null) return FromString("");
         if (a[1] is not null || a[2] is not null)

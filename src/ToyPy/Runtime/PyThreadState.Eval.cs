@@ -1447,10 +1447,9 @@ public sealed partial class PyThreadState
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OpBuildString(Span<PyObject?> s, int sp, int arg, Frame frame)
     {
-        var sb = new StringBuilder();
-        for (int i = sp - arg; i < sp; i++) sb.Append(((PyStr)s[i]!).Value);
+        var r = PyStr.Concat(s.Slice(sp - arg, arg));
         for (int i = 0; i < arg; i++) { var v = s[--sp]!; s[sp] = null; Decref(v); }
-        s[sp++] = PyStr.FromString(sb.ToString());
+        s[sp++] = r;
         return sp;
     }
 
