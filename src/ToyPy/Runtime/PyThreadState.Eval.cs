@@ -272,6 +272,27 @@ public sealed partial class PyThreadState
         return null;
     }
 
+    /// <summary>
+    /// A machine-int result computed into temp, an operand that only the value
+    /// stack references (count 1: it is released right after the operation),
+    /// instead of into a new int while temp goes back to the free list. Nothing
+    /// else holds temp, so nothing can tell. The count goes to 2: the caller's
+    /// release of the operand leaves the result's reference. GIL build only,
+    /// where the count is exact; a small result is the shared small int as
+    /// ever. Null when temp does not qualify.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static PyInt? IntoTemporary<TRefs>(PyObject temp, PyObject a, PyObject b, int op, PyType intType, PyInt[] smallInts, int tid)
+        where TRefs : struct, IRefPolicy
+    {
+        if (TRefs.Racy || TRefs.Biased || temp.RefCount != 1 || !MachineIntArith(a, b, op, intType, out long z)) return null;
+        if ((ulong)(z - PyInt.SmallMin) <= (ulong)(PyInt.SmallMax - PyInt.SmallMin)) return IntResult<TRefs>(z, smallInts, tid);
+        var r = Unsafe.As<PyInt>(temp);
+        r.Value = z;
+        r.RefCount = 2;
+        return r;
+    }
+
     /// <summary>PyInt.FromLong for the loop: the small-int table comes from a local (no class-initialisation check) and the count update follows the loop's policy.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static PyInt IntResult<TRefs>(long v, PyInt[] smallInts, int tid) where TRefs : struct, IRefPolicy
@@ -592,7 +613,9 @@ public sealed partial class PyThreadState
                         ip++;
                         continue;
                     }
-                    var r = ArithmeticFast<TRefs>(a, b, arg, intType, floatType, smallInts, tid);
+                    // Both operands are the stack's: a temporary among them may take the result.
+                    var r = IntoTemporary<TRefs>(b.RefCount == 1 ? b : a, a, b, arg, intType, smallInts, tid)
+                            ?? ArithmeticFast<TRefs>(a, b, arg, intType, floatType, smallInts, tid);
                     if (r is not null && (OpCode)(code[ip] & 0xFF) == OpCode.StoreFast)
                     {
                         // `total += x`: the result goes straight to the local.
@@ -674,7 +697,9 @@ public sealed partial class PyThreadState
                         ip += 2;
                         continue;
                     }
-                    if (ArithmeticFast<TRefs>(a, consts[arg], code[ip] >>> 8, intType, floatType, smallInts, tid) is { } r)
+                    // Only a is the stack's (the constant is the code object's).
+                    if ((IntoTemporary<TRefs>(a, a, consts[arg], code[ip] >>> 8, intType, smallInts, tid)
+                         ?? ArithmeticFast<TRefs>(a, consts[arg], code[ip] >>> 8, intType, floatType, smallInts, tid)) is { } r)
                     {
                         int after = code[ip + 1];
                         if ((OpCode)(after & 0xFF) == OpCode.StoreFast)
