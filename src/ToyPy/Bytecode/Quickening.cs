@@ -18,45 +18,33 @@ public static class Quickening
         var q = (int[])src.Clone();
         for (int i = 0; i + 1 < src.Length; i++)
         {
-            var op = CodeObject.OpOf(src[i]);
-            var next = CodeObject.OpOf(src[i + 1]);
-            int arg = CodeObject.ArgOf(src[i]);
-            if (OperandRun(src, i) is { } run)
-            {
-                q[i] = CodeObject.Encode(run, arg);
-                continue;
-            }
-            switch (op)
-            {
-                // A pair gives way to a run starting at its second instruction,
-                // which saves more: `total + i * 7` keeps i * 7 fused.
-                // `self.x = v` is LOAD_FAST v, LOAD_FAST self, STORE_ATTR: the second
-                // pair saves more (no push of self), so the first gives way.
-                case OpCode.LoadFast when next == OpCode.LoadFast && OperandRun(src, i + 1) is null
-                                          && (i + 2 >= src.Length || CodeObject.OpOf(src[i + 2]) != OpCode.StoreAttr):
-                    q[i] = CodeObject.Encode(OpCode.LoadFastLoadFast, arg);
-                    break;
-                case OpCode.LoadFast when next == OpCode.LoadAttr:
-                    q[i] = CodeObject.Encode(OpCode.LoadFastLoadAttr, arg);
-                    break;
-                case OpCode.LoadFast when next == OpCode.StoreAttr:
-                    q[i] = CodeObject.Encode(OpCode.LoadFastStoreAttr, arg);
-                    break;
-                case OpCode.LoadFast when next == OpCode.LoadConst && OperandRun(src, i + 1) is null:
-                    q[i] = CodeObject.Encode(OpCode.LoadFastLoadConst, arg);
-                    break;
-                case OpCode.LoadFast when next == OpCode.ReturnValue:
-                    q[i] = CodeObject.Encode(OpCode.LoadFastReturn, arg);
-                    break;
-                case OpCode.LoadConst when next == OpCode.ReturnValue:
-                    q[i] = CodeObject.Encode(OpCode.LoadConstReturn, arg);
-                    break;
-                case OpCode.CompareOp when next is OpCode.PopJumpIfFalse or OpCode.PopJumpIfTrue:
-                    q[i] = CodeObject.Encode(OpCode.CompareOpIntJump, arg);
-                    break;
-            }
+            if ((OperandRun(src, i) ?? Pair(src, i)) is { } fused)
+                q[i] = CodeObject.Encode(fused, CodeObject.ArgOf(src[i]));
         }
         return q;
+    }
+
+    /// <summary>The superinstruction for the pair starting at i, or null.</summary>
+    private static OpCode? Pair(int[] src, int i)
+    {
+        OpCode At(int k) => k < src.Length ? CodeObject.OpOf(src[k]) : OpCode.Nop;
+        var next = At(i + 1);
+        return At(i) switch
+        {
+            // A pair gives way to a run starting at its second instruction, which
+            // saves more: `total + i * 7` keeps i * 7 fused. And `self.x = v` is
+            // LOAD_FAST v, LOAD_FAST self, STORE_ATTR: the second pair saves
+            // more (self is never pushed), so the first gives way.
+            OpCode.LoadFast when next == OpCode.LoadFast && OperandRun(src, i + 1) is null && At(i + 2) != OpCode.StoreAttr
+                => OpCode.LoadFastLoadFast,
+            OpCode.LoadFast when next == OpCode.LoadConst && OperandRun(src, i + 1) is null => OpCode.LoadFastLoadConst,
+            OpCode.LoadFast when next == OpCode.LoadAttr => OpCode.LoadFastLoadAttr,
+            OpCode.LoadFast when next == OpCode.StoreAttr => OpCode.LoadFastStoreAttr,
+            OpCode.LoadFast when next == OpCode.ReturnValue => OpCode.LoadFastReturn,
+            OpCode.LoadConst when next == OpCode.ReturnValue => OpCode.LoadConstReturn,
+            OpCode.CompareOp when next is OpCode.PopJumpIfFalse or OpCode.PopJumpIfTrue => OpCode.CompareOpIntJump,
+            _ => null,
+        };
     }
 
     /// <summary>
