@@ -49,7 +49,6 @@ internal static class Kinds
 
 internal static class Program
 {
-
     private static int Main(string[] args)
     {
         if (args.Length < 3)
