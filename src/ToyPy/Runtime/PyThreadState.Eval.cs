@@ -605,25 +605,26 @@ public sealed partial class PyThreadState
                 {
                     var a = s[sp - 2]!;
                     var b = s[sp - 1]!;
-                    if ((OpCode)(code[ip] & 0xFF) == OpCode.StoreFast
-                        && StoreUnboxed<TRefs>(s, sp, 2, code[ip] >>> 8, a, b, arg, intType, floatType, smallInts, tid))
+                    int next = code[ip];
+                    bool thenStore = (OpCode)(next & 0xFF) == OpCode.StoreFast;
+                    if (thenStore && StoreUnboxed<TRefs>(s, sp, 2, next >>> 8, a, b, arg, intType, floatType, smallInts, tid))
                     {
                         // `total += x`, `x = x * 0.5 + y`: the local's own number may take the value.
                         sp -= 2;
                         ip++;
                         continue;
                     }
-                    // Both operands are the stack's: a temporary among them may take the result.
-                    var r = IntoTemporary<TRefs>(b.RefCount == 1 ? b : a, a, b, arg, intType, smallInts, tid)
+                    // Both operands are the stack's: a temporary among them may take the result
+                    // (not before STORE_FAST: StoreUnboxed took every machine-int result).
+                    var r = (thenStore ? null : IntoTemporary<TRefs>(b.RefCount == 1 ? b : a, a, b, arg, intType, smallInts, tid))
                             ?? ArithmeticFast<TRefs>(a, b, arg, intType, floatType, smallInts, tid);
-                    if (r is not null && (OpCode)(code[ip] & 0xFF) == OpCode.StoreFast)
+                    if (r is not null && thenStore)
                     {
-                        // `total += x`: the result goes straight to the local.
-                        int target = code[ip] >>> 8;
+                        // `x = a / b`: the result goes straight to the local.
                         ip++;
                         s[--sp] = null; s[--sp] = null;
                         Refs.Dec<TRefs>(a, tid); Refs.Dec<TRefs>(b, tid);
-                        StoreLocal<TRefs>(s, target, r, tid);
+                        StoreLocal<TRefs>(s, next >>> 8, r, tid);
                         continue;
                     }
                     if (r is null)
@@ -632,8 +633,8 @@ public sealed partial class PyThreadState
                         // and by the stack (unicode_concatenate): grow s in place. Only
                         // under the GIL, where the count is exact and nothing else can look.
                         if (!TRefs.Racy && !TRefs.Biased && arg == (int)BinaryOperation.InplaceAdd && a.RefCount == 2
-                            && a is PyStr sa && b is PyStr sb && (OpCode)(code[ip] & 0xFF) == OpCode.StoreFast
-                            && ReferenceEquals(s[code[ip] >>> 8], a) && sa.CanAppendInPlace(sb))
+                            && a is PyStr sa && b is PyStr sb && thenStore
+                            && ReferenceEquals(s[next >>> 8], a) && sa.CanAppendInPlace(sb))
                         {
                             sa.AppendInPlace(sb);
                             s[--sp] = null; // a stays where it is: its stack reference is the result's
@@ -689,25 +690,24 @@ public sealed partial class PyThreadState
                 {
                     var a = s[sp - 1]!;
                     frame.LastI = ip; // an error is the BINARY_OP's
-                    int next = code[ip + 1];
-                    if ((OpCode)(next & 0xFF) == OpCode.StoreFast
-                        && StoreUnboxed<TRefs>(s, sp, 1, next >>> 8, a, consts[arg], code[ip] >>> 8, intType, floatType, smallInts, tid))
+                    int op = code[ip] >>> 8, next = code[ip + 1];
+                    bool thenStore = (OpCode)(next & 0xFF) == OpCode.StoreFast;
+                    if (thenStore && StoreUnboxed<TRefs>(s, sp, 1, next >>> 8, a, consts[arg], op, intType, floatType, smallInts, tid))
                     {
                         sp--;
                         ip += 2;
                         continue;
                     }
                     // Only a is the stack's (the constant is the code object's).
-                    if ((IntoTemporary<TRefs>(a, a, consts[arg], code[ip] >>> 8, intType, smallInts, tid)
-                         ?? ArithmeticFast<TRefs>(a, consts[arg], code[ip] >>> 8, intType, floatType, smallInts, tid)) is { } r)
+                    if (((thenStore ? null : IntoTemporary<TRefs>(a, a, consts[arg], op, intType, smallInts, tid))
+                         ?? ArithmeticFast<TRefs>(a, consts[arg], op, intType, floatType, smallInts, tid)) is { } r)
                     {
-                        int after = code[ip + 1];
-                        if ((OpCode)(after & 0xFF) == OpCode.StoreFast)
+                        if (thenStore)
                         {
                             ip += 2;
                             s[--sp] = null;
                             Refs.Dec<TRefs>(a, tid);
-                            StoreLocal<TRefs>(s, after >>> 8, r, tid);
+                            StoreLocal<TRefs>(s, next >>> 8, r, tid);
                             continue;
                         }
                         ip++;
@@ -864,13 +864,9 @@ public sealed partial class PyThreadState
                         // A for loop over a generator runs the generator's frame in
                         // this loop (3.12's FOR_ITER_GEN): its yield comes back here
                         // without a nested dispatch loop per item.
-                        if (gen.Started) gf.Push(PyNone.Instance.NewRef());
-                        gen.Started = true;
-                        gen.Running = true;
-                        Depth++;
+                        EnterGenerator(gen, gf, frame, PyNone.Instance);
                         gf.IsEntry = false;
                         gf.ResumedInline = true;
-                        gf.Back = frame;
                         frame = gf;
                         goto load_frame;
                     }
@@ -1971,13 +1967,20 @@ public sealed partial class PyThreadState
         public readonly PyObject? Descr;
         /// <summary>No __getattribute__ written in Python: generic lookup applies.</summary>
         public readonly bool PlainGet;
-        /// <summary>No __setattr__ written in Python: stores go to the instance dict.</summary>
-        public readonly bool PlainSet;
+        /// <summary>A read looks in the instance dict first: generic lookup, and no data descriptor on the type.</summary>
+        public readonly bool ReadsInstanceDict;
+        /// <summary>A store goes to the instance dict: a class written in Python, no __setattr__ in Python, no data descriptor.</summary>
+        public readonly bool WritesInstanceDict;
         /// <summary>Where this instruction last found the name in an instance dict (PyDict's hinted lookups).</summary>
         public int DictHint;
+        // Whether Descr is a data descriptor can only change with its class's
+        // dict, which changes Version too: it is decided here once.
         public TypeAttrEntry(PyType type, int version, PyObject? descr, bool plainGet, bool plainSet)
         {
-            Type = type; Version = version; Descr = descr; PlainGet = plainGet; PlainSet = plainSet;
+            Type = type; Version = version; Descr = descr; PlainGet = plainGet;
+            bool dataDescriptor = descr is not null && descr.IsDataDescriptor;
+            ReadsInstanceDict = plainGet && !dataDescriptor;
+            WritesInstanceDict = plainSet && type.IsHeapType && !dataDescriptor;
         }
     }
 
@@ -2013,7 +2016,7 @@ public sealed partial class PyThreadState
         if (o is PyInstance pi)
         {
             var e = TypeAttr(frame.Code, index, pi.Type, name);
-            if (e.PlainGet && (e.Descr is null || !e.Descr.IsDataDescriptor))
+            if (e.ReadsInstanceDict)
             {
                 r = pi.Dict?.GetItemStrRefHinted(name, ref e.DictHint);
                 if (r is null && e.Descr is not null)
@@ -2035,17 +2038,15 @@ public sealed partial class PyThreadState
     private static PyObject? InstanceDictAttr(PyInstance pi, CodeObject co, PyStr name, int index)
     {
         var e = TypeAttr(co, index, pi.Type, name);
-        if (!e.PlainGet || (e.Descr is not null && e.Descr.IsDataDescriptor)) return null;
-        return pi.Dict?.GetItemStrRefHinted(name, ref e.DictHint);
+        return e.ReadsInstanceDict ? pi.Dict?.GetItemStrRefHinted(name, ref e.DictHint) : null;
     }
 
     /// <summary>STORE_ATTR's cached path (index: its cache slot): v (borrowed) stored into the instance dict, or false when a descriptor or __setattr__ must decide.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static bool StoreInstanceDictAttr(PyInstance pi, CodeObject co, PyStr name, int index, PyObject v)
     {
-        if (!pi.Type.IsHeapType || TypeAttr(co, index, pi.Type, name) is not { PlainSet: true } e
-            || (e.Descr is not null && e.Descr.IsDataDescriptor))
-            return false;
+        var e = TypeAttr(co, index, pi.Type, name);
+        if (!e.WritesInstanceDict) return false;
         (pi.Dict ??= PyDict.New()).SetItemStrHinted(name, v, ref e.DictHint);
         return true;
     }

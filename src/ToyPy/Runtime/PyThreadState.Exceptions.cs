@@ -99,14 +99,7 @@ public sealed partial class PyThreadState
             exc?.Decref();
             throw Exc.RecursionError("maximum recursion depth exceeded");
         }
-        if (gen.Started && exc is null)
-        {
-            frame.Push((value ?? PyNone.Instance).NewRef());
-        }
-        gen.Started = true;
-        gen.Running = true;
-        frame.Back = CurrentFrame;
-        Depth++;
+        EnterGenerator(gen, frame, CurrentFrame, exc is null ? value ?? PyNone.Instance : null);
         try
         {
             PyObject result;
@@ -145,6 +138,21 @@ public sealed partial class PyThreadState
         var rt = new PyBaseException(ExceptionTypes.RuntimeError, PyTuple.Create(PyStr.FromString("generator raised StopIteration")));
         rt.Cause = stop; rt.Context = stop.NewRef(); rt.SuppressContext = true;
         return rt;
+    }
+
+    /// <summary>
+    /// Make a suspended generator's frame the next to run, resumed from
+    /// consumer: sent (borrowed; null when an exception is thrown in) goes onto
+    /// its stack as the value of the yield it stopped at, unless it has not
+    /// started yet.
+    /// </summary>
+    private void EnterGenerator(PyGenerator gen, Frame frame, Frame? consumer, PyObject? sent)
+    {
+        if (gen.Started && sent is not null) frame.Push(sent.NewRef());
+        gen.Started = true;
+        gen.Running = true;
+        frame.Back = consumer;
+        Depth++;
     }
 
     /// <summary>A generator frame resumed by FOR_ITER in its consumer's loop suspends or ends: back to the consumer frame.</summary>
